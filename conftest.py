@@ -1,0 +1,10 @@
+"""Test-run environment, set before Django reads its settings."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="deckhand-test-data-"))
+os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")

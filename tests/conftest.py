@@ -1,0 +1,37 @@
+"""Shared fixtures: the three standard users (owner, another user, anonymous)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests import factories
+
+
+@pytest.fixture
+def owner(db):
+    return factories.make_user("owner")
+
+
+@pytest.fixture
+def other_user(db):
+    return factories.make_user("other")
+
+
+@pytest.fixture
+def owner_client(owner) -> Client:
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def other_client(other_user) -> Client:
+    client = Client()
+    client.force_login(other_user)
+    return client
+
+
+@pytest.fixture
+def anon_client() -> Client:
+    return Client()

@@ -45,3 +45,25 @@ class User(AbstractUser):
     def rotate_api_key(self) -> None:
         self.api_key = _new_api_key()
         self.save(update_fields=["api_key"])
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, kept in the database so every app server sees the same count.
+
+    Rows older than the failure window are pruned whenever a new failure is recorded.
+    """
+
+    # Lower-cased as typed, so "Alice" and "alice" share one counter.
+    username = models.CharField(max_length=150)
+    address = models.CharField(max_length=64)
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "failed_at"], name="loginfailure_user_time"),
+            models.Index(fields=["address", "failed_at"], name="loginfailure_addr_time"),
+            models.Index(fields=["failed_at"], name="loginfailure_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.failed_at:%Y-%m-%d %H:%M:%S}"

@@ -148,6 +148,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed logins allowed per account and per address inside the window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
+# How many reverse proxies in front of Deckhand append to X-Forwarded-For. At 0 the
+# header is ignored and the client address is REMOTE_ADDR (it can be forged).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # --- I18N -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

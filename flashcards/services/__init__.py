@@ -1,0 +1,1 @@
+"""Writes to the content model, one module per kind of object."""

@@ -18,18 +18,17 @@ _BAD_FIELD_CHARS = re.compile(r'[:{}"\x1f]')
 
 
 def ensure_stock_note_types(*, owner: User) -> list[NoteType]:
-    """Give a user Anki's five stock note types the first time they need them."""
-    existing = set(
-        NoteType.objects.filter(owner=owner)
-        .exclude(stock_kind="")
-        .values_list("stock_kind", flat=True)
-    )
-    if len(existing) < len(STOCK_NOTE_TYPES):
+    """Give a user Anki's five stock note types the first time they need any.
+
+    Only once: a stock type the user deleted stays deleted, as in Anki.
+    """
+    note_types = list(NoteType.objects.filter(owner=owner))
+    if not note_types:
         with transaction.atomic():
             for kind, spec in STOCK_NOTE_TYPES.items():
-                if kind not in existing:
-                    NoteType.objects.create(owner=owner, stock_kind=kind, **copy.deepcopy(spec))
-    return list(NoteType.objects.filter(owner=owner))
+                NoteType.objects.create(owner=owner, stock_kind=kind, **copy.deepcopy(spec))
+        note_types = list(NoteType.objects.filter(owner=owner))
+    return note_types
 
 
 def _validate_field_name(name: str, others: Sequence[str]) -> str:

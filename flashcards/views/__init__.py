@@ -1,0 +1,1 @@
+"""Content pages, one module per kind of page."""

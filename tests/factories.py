@@ -2,8 +2,107 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable, Sequence
+
 from accounts.models import User
+from flashcards.models import DECK_SEPARATOR, Card, Deck, Note, NoteType, format_tags
+from flashcards.stock import STOCK_NOTE_TYPES
+from reviews.models import CardState
 
 
 def make_user(username: str = "learner", *, password: str = "correct-horse-9", **extra) -> User:
     return User.objects.create_user(username=username, password=password, **extra)
+
+
+# --- Content: decks, note types, notes and cards, per-learner state ---------------
+# Rows are created directly (no services), so tests of services can use them too.
+
+
+def make_deck(owner: User, full_name: str = "Default") -> Deck:
+    """The deck at `full_name` ("A::B"), creating missing parents; an existing one is reused."""
+    parent: Deck | None = None
+    parts = full_name.split(DECK_SEPARATOR)
+    for depth, name in enumerate(parts):
+        path = DECK_SEPARATOR.join(parts[: depth + 1])
+        parent, _ = Deck.objects.get_or_create(
+            owner=owner, full_name=path, defaults={"parent": parent, "name": name}
+        )
+    assert parent is not None
+    return parent
+
+
+def make_note_type(owner: User, stock_kind: str = "basic", *, name: str = "", **extra) -> NoteType:
+    """A note type shaped like one of Anki's stock types (flashcards.stock keys)."""
+    stock = STOCK_NOTE_TYPES[stock_kind]
+    values = {
+        "name": name or stock["name"],
+        "kind": stock["kind"],
+        "fields": copy.deepcopy(stock["fields"]),
+        "templates": copy.deepcopy(stock["templates"]),
+        "css": stock["css"],
+        "stock_kind": stock_kind,
+    }
+    values.update(extra)
+    return NoteType.objects.create(owner=owner, **values)
+
+
+def make_note_type_basic(owner: User, *, name: str = "Basic") -> NoteType:
+    return make_note_type(owner, "basic", name=name)
+
+
+def make_note_type_reversed(owner: User, *, name: str = "Basic (and reversed card)") -> NoteType:
+    return make_note_type(owner, "basic_reversed", name=name)
+
+
+def make_note_type_cloze(owner: User, *, name: str = "Cloze") -> NoteType:
+    return make_note_type(owner, "cloze", name=name)
+
+
+def make_note(
+    owner: User,
+    note_type: NoteType,
+    deck: Deck,
+    fields: Sequence[str] | dict[str, str] = ("front", "back"),
+    *,
+    tags: Iterable[str] = (),
+    ords: Iterable[int] | None = None,
+) -> Note:
+    """A note and its Card rows in `deck`: one per template, or `ords` (cloze: [0])."""
+    if isinstance(fields, dict):
+        values = [fields.get(name, "") for name in note_type.field_names]
+    else:
+        values = list(fields) + [""] * (len(note_type.field_names) - len(fields))
+    note = Note(owner=owner, note_type=note_type, tags=format_tags(tags))
+    note.fields = values
+    note.sort_value = values[note_type.sort_field][:255] if values else ""
+    note.first_field = values[0][:255] if values else ""
+    note.save()
+    if ords is None:
+        ords = [0] if note_type.is_cloze else range(len(note_type.templates))
+    Card.objects.bulk_create(Card(note=note, deck=deck, ord=ord_) for ord_ in ords)
+    return note
+
+
+def make_card_state(learner: User, card: Card, **fields) -> CardState:
+    """A learner's scheduling row for a card (state, due, suspended, buried_until, flag...)."""
+    return CardState.objects.create(learner=learner, card=card, deck_id=card.deck_id, **fields)
+
+
+# --- Media ------------------------------------------------------------------------
+
+
+def make_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (30, 120, 220)) -> bytes:
+    """A real, valid solid-colour PNG, so browsers and Anki can decode it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    pixels = zlib.compress((b"\x00" + bytes(rgb) * width) * height)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )

@@ -1,0 +1,354 @@
+"""Reads for exports: what a deck or a selection holds, as the plain records the
+writers take, streamed in chunks so a 100,000-note deck never sits in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+
+from django.db.models import Count, Max, QuerySet
+
+from accounts.models import User
+from exports.progress import RELEARNING, CardProgress, ReviewEntry
+from exports.records import ExportCard, ExportDeck, ExportNote, ExportNoteType
+from flashcards.models import DECK_SEPARATOR, FIELD_SEPARATOR, Card, Deck, Media, Note, NoteType
+from flashcards.services.decks import descendant_ids
+from flashcards.services.media import media_path
+from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, DeckOptions, Preset, ReviewLog
+
+NOTES_PER_CHUNK = 1000
+ROWS_PER_FETCH = 2000
+# SQLite allows 32,766 parameters per statement; stay well below it.
+MAX_SELECTION = 20_000
+_IN_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """A whole deck with its subdecks, or a selection of cards, of one owner."""
+
+    owner: User
+    deck: Deck | None = None
+    card_ids: tuple[int, ...] = ()
+    deck_ids: tuple[int, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def for_deck(cls, deck: Deck) -> ExportScope:
+        return cls(owner=deck.owner, deck=deck, deck_ids=tuple(descendant_ids(deck)))
+
+    @classmethod
+    def for_cards(cls, owner: User, card_ids: Iterable[int]) -> ExportScope:
+        ids = tuple(sorted({int(pk) for pk in card_ids}))
+        if len(ids) > MAX_SELECTION:
+            raise ValueError(f"Select at most {MAX_SELECTION:,} cards, or export the deck.")
+        return cls(owner=owner, card_ids=ids)
+
+    def cards(self) -> QuerySet[Card]:
+        if self.deck is not None:
+            return Card.objects.filter(deck_id__in=self.deck_ids)
+        return Card.objects.filter(note__owner_id=self.owner.pk, pk__in=self.card_ids)
+
+    @property
+    def name(self) -> str:
+        return self.deck.full_name if self.deck is not None else "Selected cards"
+
+
+def count_notes(scope: ExportScope) -> int:
+    return scope.cards().values("note_id").distinct().count()
+
+
+def count_cards(scope: ExportScope) -> int:
+    return scope.cards().count()
+
+
+def export_note_types(scope: ExportScope) -> list[ExportNoteType]:
+    type_ids = scope.cards().values("note__note_type_id").distinct()
+    return [
+        ExportNoteType(
+            anki_id=note_type.anki_id,
+            name=note_type.name,
+            kind=note_type.kind,
+            fields=note_type.fields,
+            templates=note_type.templates,
+            css=note_type.css,
+            sort_field=note_type.sort_field,
+            latex_pre=note_type.latex_pre,
+            latex_post=note_type.latex_post,
+        )
+        for note_type in NoteType.objects.filter(pk__in=type_ids).order_by("pk")
+    ]
+
+
+def export_decks(scope: ExportScope) -> list[ExportDeck]:
+    """The decks the cards are in and every deck above them (Anki needs each level)."""
+    if scope.deck is not None:
+        ids: set[int] = set(scope.deck_ids)
+    else:
+        ids = set(scope.cards().values_list("deck_id", flat=True).distinct())
+    decks = list(Deck.objects.filter(owner_id=scope.owner.pk, pk__in=ids))
+    parents = {
+        DECK_SEPARATOR.join(deck.full_name.split(DECK_SEPARATOR)[:depth])
+        for deck in decks
+        for depth in range(1, deck.depth + 1)
+    } - {deck.full_name for deck in decks}
+    if parents:
+        decks += Deck.objects.filter(owner_id=scope.owner.pk, full_name__in=parents)
+    return [
+        ExportDeck(anki_id=deck.anki_id, full_name=deck.full_name, description=deck.description)
+        for deck in sorted(decks, key=lambda d: d.full_name)
+    ]
+
+
+@dataclass
+class PackageIds:
+    """Package ids are the stored Anki ids; the rare duplicate gets a fresh one."""
+
+    notes: dict[int, int] = field(default_factory=dict)  # note pk -> id in the package
+    cards: dict[int, int] = field(default_factory=dict)  # card pk -> id in the package
+
+    def note_id(self, pk: int, anki_id: int) -> int:
+        return self.notes.get(pk, anki_id)
+
+    def card_id(self, pk: int, anki_id: int) -> int:
+        return self.cards.get(pk, anki_id)
+
+
+def _remap_duplicates(rows: QuerySet, start: int) -> dict[int, int]:
+    remap: dict[int, int] = {}
+    next_id = start
+    for _anki_id, group in groupby(rows.order_by("anki_id", "pk"), key=itemgetter(1)):
+        for pk, _ in list(group)[1:]:
+            next_id += 1
+            remap[pk] = next_id
+    return remap
+
+
+def package_ids(scope: ExportScope) -> PackageIds:
+    """Find ids used twice in the scope (two GROUP BY queries; usually nothing)."""
+    ids = PackageIds()
+    cards = scope.cards()
+    dup_cards = list(
+        cards.values("anki_id").annotate(n=Count("id")).filter(n__gt=1).values_list("anki_id")
+    )
+    if dup_cards:
+        top = cards.aggregate(top=Max("anki_id"))["top"]
+        rows = cards.filter(anki_id__in=[d[0] for d in dup_cards]).values_list("pk", "anki_id")
+        ids.cards = _remap_duplicates(rows, top)
+    notes = Note.objects.filter(pk__in=cards.values("note_id"))
+    dup_notes = list(
+        notes.values("anki_id").annotate(n=Count("id")).filter(n__gt=1).values_list("anki_id")
+    )
+    if dup_notes:
+        top = notes.aggregate(top=Max("anki_id"))["top"]
+        rows = notes.filter(anki_id__in=[d[0] for d in dup_notes]).values_list("pk", "anki_id")
+        ids.notes = _remap_duplicates(rows, top)
+    return ids
+
+
+def iter_export_notes(
+    scope: ExportScope, *, ids: PackageIds, chunk_size: int = NOTES_PER_CHUNK
+) -> Iterator[ExportNote]:
+    """Every note of the scope with the scope's cards of it, in the order notes were added.
+
+    One streamed query over the cards, and one query per chunk of notes.
+    """
+    deck_anki_ids = dict(Deck.objects.filter(owner_id=scope.owner.pk).values_list("pk", "anki_id"))
+    type_anki_ids = dict(
+        NoteType.objects.filter(owner_id=scope.owner.pk).values_list("pk", "anki_id")
+    )
+    card_rows = (
+        scope.cards()
+        .order_by("note_id", "ord")
+        .values_list("note_id", "pk", "ord", "deck_id", "anki_id")
+        .iterator(chunk_size=ROWS_PER_FETCH)
+    )
+    position = 0
+    pending: list[tuple[int, list[ExportCard]]] = []
+
+    def flush() -> Iterator[ExportNote]:
+        nonlocal position
+        rows = Note.objects.filter(pk__in=[note_id for note_id, _ in pending]).values_list(
+            "pk", "anki_id", "guid", "note_type_id", "flds", "tags", "modified"
+        )
+        by_pk = {row[0]: row for row in rows}
+        for note_id, cards in pending:
+            pk, anki_id, guid, type_id, flds, tags, modified = by_pk[note_id]
+            position += 1
+            yield ExportNote(
+                anki_id=ids.note_id(pk, anki_id),
+                guid=guid,
+                note_type_id=type_anki_ids[type_id],
+                fields=flds.split(FIELD_SEPARATOR),
+                tags=tags.split(),
+                modified=int(modified.timestamp()),
+                cards=cards,
+                position=position,
+            )
+        pending.clear()
+
+    for note_id, group in groupby(card_rows, key=itemgetter(0)):
+        cards = [
+            ExportCard(ord=ord_, deck_anki_id=deck_anki_ids[deck_id], anki_id=ids.card_id(pk, aid))
+            for _, pk, ord_, deck_id, aid in group
+        ]
+        pending.append((note_id, cards))
+        if len(pending) >= chunk_size:
+            yield from flush()
+    if pending:
+        yield from flush()
+
+
+def media_files(owner: User, names: set[str]) -> dict[str, Path]:
+    """Where the stored bytes of these media names are (names not stored are left out)."""
+    found: dict[str, Path] = {}
+    ordered = sorted(names)
+    for start in range(0, len(ordered), _IN_CHUNK):
+        for filename, sha256 in Media.objects.filter(
+            owner_id=owner.pk, filename__in=ordered[start : start + _IN_CHUNK]
+        ).values_list("filename", "sha256"):
+            found[filename] = media_path(sha256)
+    return found
+
+
+# --- Progress -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PresetFacts:
+    learning_steps: int
+    relearning_steps: int
+    desired_retention: float
+    decay: float | None
+
+
+def _preset_facts(preset: Preset | None) -> _PresetFacts:
+    if preset is None:
+        return _PresetFacts(2, 1, 0.9, DEFAULT_FSRS_PARAMETERS[20])
+    params = preset.fsrs_parameters or []
+    return _PresetFacts(
+        learning_steps=len(preset.learning_steps or []),
+        relearning_steps=len(preset.relearning_steps or []),
+        desired_retention=preset.desired_retention,
+        decay=params[20] if len(params) >= 21 else None,
+    )
+
+
+def _presets_by_deck(
+    learner: User, deck_ids: set[int]
+) -> tuple[dict[int, _PresetFacts], _PresetFacts]:
+    default = _preset_facts(
+        Preset.objects.filter(owner=learner).order_by("-is_default", "pk").first()
+    )
+    chosen = {
+        options.deck_id: _preset_facts(options.preset)
+        for options in DeckOptions.objects.filter(
+            learner=learner, deck_id__in=deck_ids
+        ).select_related("preset")
+    }
+    return chosen, default
+
+
+def _state_queryset(scope: ExportScope, learner: User) -> QuerySet[CardState]:
+    states = CardState.objects.filter(learner=learner)
+    if scope.deck is not None:
+        return states.filter(card__deck_id__in=scope.deck_ids)
+    return states.filter(card__note__owner_id=scope.owner.pk, card_id__in=scope.card_ids)
+
+
+def card_progress(scope: ExportScope, *, learner: User, ids: PackageIds) -> list[CardProgress]:
+    """The learner's scheduling of every card of the scope they have seen."""
+    rows = list(
+        _state_queryset(scope, learner).values_list(
+            "card_id",
+            "card__anki_id",
+            "card__deck_id",
+            "state",
+            "step",
+            "stability",
+            "difficulty",
+            "due",
+            "last_review",
+            "reps",
+            "lapses",
+            "suspended",
+            "buried_until",
+            "flag",
+        )
+    )
+    chosen, default = _presets_by_deck(learner, {row[2] for row in rows})
+    relearning = [row[0] for row in rows if row[3] == RELEARNING]
+    last_intervals: dict[int, int] = {}
+    for start in range(0, len(relearning), _IN_CHUNK):
+        chunk = relearning[start : start + _IN_CHUNK]
+        for card_id, interval in (
+            ReviewLog.objects.filter(learner=learner, card_id__in=chunk)
+            .order_by("card_id", "-reviewed_at")
+            .values_list("card_id", "interval_days")
+        ):
+            last_intervals.setdefault(card_id, interval)
+    today = learner.study_day()
+    result = []
+    for (
+        card_pk, anki_id, deck_id, state, step, stability, difficulty, due, last_review,
+        reps, lapses, suspended, buried_until, flag,
+    ) in rows:  # fmt: skip
+        facts = chosen.get(deck_id, default)
+        result.append(
+            CardProgress(
+                card_id=ids.card_id(card_pk, anki_id),
+                state=state,
+                step=step,
+                stability=stability,
+                difficulty=difficulty,
+                due=due,
+                last_review=last_review,
+                reps=reps,
+                lapses=lapses,
+                suspended=suspended,
+                buried=buried_until is not None and buried_until > today,
+                flag=flag,
+                last_interval_days=last_intervals.get(card_pk),
+                steps_count=facts.relearning_steps if state == RELEARNING else facts.learning_steps,
+                desired_retention=facts.desired_retention,
+                decay=facts.decay,
+            )
+        )
+    return result
+
+
+def review_entries(scope: ExportScope, *, learner: User, ids: PackageIds) -> Iterator[ReviewEntry]:
+    logs = ReviewLog.objects.filter(learner=learner)
+    if scope.deck is not None:
+        logs = logs.filter(card__deck_id__in=scope.deck_ids)
+    else:
+        logs = logs.filter(card__note__owner_id=scope.owner.pk, card_id__in=scope.card_ids)
+    for row in (
+        logs.order_by("reviewed_at", "pk")
+        .values_list(
+            "card_id",
+            "card__anki_id",
+            "reviewed_at",
+            "rating",
+            "kind",
+            "interval_days",
+            "last_interval_days",
+            "difficulty_after",
+            "duration_ms",
+        )
+        .iterator(chunk_size=ROWS_PER_FETCH)
+    ):
+        card_pk, anki_id, reviewed_at, rating, kind, interval, last_interval, difficulty, ms = row
+        yield ReviewEntry(
+            card_id=ids.card_id(card_pk, anki_id),
+            reviewed_at=reviewed_at,
+            rating=rating,
+            kind=kind,
+            interval_days=interval,
+            last_interval_days=last_interval,
+            difficulty_after=difficulty,
+            duration_ms=ms,
+        )

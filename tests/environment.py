@@ -1,4 +1,8 @@
-"""Test-run environment, set before Django reads its settings."""
+"""Test-run environment, set before Django reads its settings.
+
+Loaded as a pytest plugin (`-p tests.environment` in pyproject.toml), which runs
+before pytest-django configures Django; a conftest.py would run too late.
+"""
 
 from __future__ import annotations
 

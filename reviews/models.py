@@ -8,12 +8,15 @@ with no state row is new for that learner).
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from flashcards.models import Card, Deck
+from reviews import scheduling
 
 # FSRS-6 default parameters (21 values), as fsrs.Scheduler ships them.
 DEFAULT_FSRS_PARAMETERS = [
@@ -74,9 +77,30 @@ class Preset(models.Model):
 
     class Meta:
         ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=models.Q(is_default=True), name="preset_one_default"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def scheduler_config(self) -> scheduling.SchedulerConfig:
+        return scheduling.SchedulerConfig(
+            parameters=tuple(self.fsrs_parameters),
+            desired_retention=self.desired_retention,
+            learning_steps=tuple(self.learning_steps),
+            relearning_steps=tuple(self.relearning_steps),
+            maximum_interval=self.maximum_interval,
+            fuzz=self.fuzz,
+        )
+
+    def is_leech(self, lapses: int) -> bool:
+        """Anki's rule: a leech at the threshold, and again every half threshold after it."""
+        if lapses < self.leech_threshold:
+            return False
+        return (lapses - self.leech_threshold) % max(1, self.leech_threshold // 2) == 0
 
 
 class DeckOptions(models.Model):
@@ -125,18 +149,75 @@ class CardState(models.Model):
     flag = models.PositiveSmallIntegerField(default=0)
     # Bumped on every change, so a grade from a stale tab can be told apart.
     version = models.PositiveIntegerField(default=0)
+    # Where a new card stands in the new-card queue (Anki's `due` of a new card):
+    # the card id for "in order added", a shuffled key for "random".
+    position = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["learner", "card"], name="cardstate_unique"),
         ]
         indexes = [
+            # The daily queue: each lookup is one range scan ending in LIMIT 1.
             models.Index(fields=["learner", "deck", "state", "due"]),
+            models.Index(
+                fields=["learner", "deck", "state", "position"], name="cardstate_new_queue"
+            ),
             models.Index(fields=["learner", "due"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.learner_id}/{self.card_id} {self.get_state_display()}"
+
+    def schedule(self) -> scheduling.Schedule:
+        return scheduling.Schedule(
+            state=self.state,
+            step=self.step,
+            stability=self.stability,
+            difficulty=self.difficulty,
+            due=self.due,
+            last_review=self.last_review,
+            reps=self.reps,
+            lapses=self.lapses,
+        )
+
+    def apply_schedule(self, schedule: scheduling.Schedule) -> None:
+        for name in SCHEDULE_FIELDS:
+            setattr(self, name, getattr(schedule, name))
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every field a review or undo may change, as JSON (ReviewLog.state_before)."""
+        return {
+            "state": self.state,
+            "step": self.step,
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "due": self.due.isoformat() if self.due else None,
+            "last_review": self.last_review.isoformat() if self.last_review else None,
+            "reps": self.reps,
+            "lapses": self.lapses,
+            "suspended": self.suspended,
+            "buried_until": self.buried_until.isoformat() if self.buried_until else None,
+            "flag": self.flag,
+        }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        for name in ("state", "step", "stability", "difficulty", "reps", "lapses", "flag"):
+            setattr(self, name, snapshot[name])
+        self.suspended = snapshot["suspended"]
+        self.due = _parse_datetime(snapshot["due"])
+        self.last_review = _parse_datetime(snapshot["last_review"])
+        buried = snapshot["buried_until"]
+        self.buried_until = date.fromisoformat(buried) if buried else None
+
+
+SCHEDULE_FIELDS = (
+    "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
+)  # fmt: skip
+
+
+def _parse_datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 class ReviewLog(models.Model):
@@ -155,6 +236,12 @@ class ReviewLog(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_logs"
     )
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="review_logs")
+    # The card's deck when it was reviewed: today's per-deck limits count these.
+    deck = models.ForeignKey(
+        Deck, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The review introduced a new card (counts against "new cards per day").
+    was_new = models.BooleanField(default=False)
     review_id = models.UUIDField(default=uuid.uuid4)
     rating = models.PositiveSmallIntegerField(choices=RATING_CHOICES)
     kind = models.PositiveSmallIntegerField(choices=KIND_CHOICES, default=KIND_REVIEW)
@@ -177,7 +264,45 @@ class ReviewLog(models.Model):
         indexes = [
             models.Index(fields=["learner", "reviewed_at"]),
             models.Index(fields=["card", "learner", "reviewed_at"]),
+            models.Index(fields=["learner", "deck", "reviewed_at"], name="reviewlog_deck_day"),
         ]
 
     def __str__(self) -> str:
         return f"{self.learner_id}/{self.card_id} {self.get_rating_display()}"
+
+
+class OptimizerRun(models.Model):
+    """One background "Optimize" or "Help me decide" job and its progress, polled by the page."""
+
+    OPTIMIZE = "optimize"
+    SIMULATE = "simulate"
+    KIND_CHOICES = [(OPTIMIZE, "Optimize"), (SIMULATE, "Help me decide")]
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATUS_CHOICES = [
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (DONE, "Done"),
+        (FAILED, "Failed"),
+    ]
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="optimizer_runs"
+    )
+    preset = models.ForeignKey(Preset, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    message = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.preset_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {self.QUEUED, self.RUNNING}

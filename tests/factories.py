@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from accounts.models import User
 from flashcards.models import DECK_SEPARATOR, Card, Deck, Note, NoteType, format_tags
 from flashcards.stock import STOCK_NOTE_TYPES
-from reviews.models import CardState
+from reviews.models import CardState, Preset
 
 
 def make_user(username: str = "learner", *, password: str = "correct-horse-9", **extra) -> User:
@@ -87,6 +87,23 @@ def make_note(
 def make_card_state(learner: User, card: Card, **fields) -> CardState:
     """A learner's scheduling row for a card (state, due, suspended, buried_until, flag...)."""
     return CardState.objects.create(learner=learner, card=card, deck_id=card.deck_id, **fields)
+
+
+def make_cards(
+    owner: User, deck: Deck, count: int, *, note_type: NoteType | None = None
+) -> list[Card]:
+    """`count` one-card Basic notes in `deck` ("front 0" / "back 0", ...), in order added."""
+    note_type = note_type or (
+        NoteType.objects.filter(owner=owner, stock_kind="basic").first()
+        or make_note_type_basic(owner)
+    )
+    notes = [make_note(owner, note_type, deck, (f"front {i}", f"back {i}")) for i in range(count)]
+    return list(Card.objects.filter(note__in=notes).order_by("pk"))
+
+
+def make_preset(owner: User, name: str = "Preset", **fields) -> Preset:
+    """A deck-options preset (reviews.Preset); `is_default=True` for the learner's default."""
+    return Preset.objects.create(owner=owner, name=name, **fields)
 
 
 # --- Media ------------------------------------------------------------------------

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "flashcards",
     "reviews",
     "exports",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Upload limits, in megabytes.
 MAX_MEDIA_UPLOAD_MB = env_int("MAX_MEDIA_UPLOAD_MB", 20, minimum=1)
 MAX_IMPORT_UPLOAD_MB = env_int("MAX_IMPORT_UPLOAD_MB", 500, minimum=1)
+# Imports are hostile until proven otherwise: caps on what a package may unpack to.
+MAX_IMPORT_ENTRIES = env_int("MAX_IMPORT_ENTRIES", 100_000, minimum=1)
+MAX_IMPORT_UNCOMPRESSED_MB = env_int("MAX_IMPORT_UNCOMPRESSED_MB", 2048, minimum=1)
+IMPORT_SQLITE_SECONDS = env_int("IMPORT_SQLITE_SECONDS", 300, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_MB", 30, minimum=1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

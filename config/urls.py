@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("study/", include("reviews.urls")),
     path("export/", include("exports.urls")),
+    path("import/", include("imports.urls")),
     path("admin/", admin.site.urls),
     path("", include("flashcards.urls")),
 ]

@@ -1,0 +1,764 @@
+"""Importing Anki packages and text into a user's collection, and the background jobs that do it.
+
+`import_package` is the one entry point for .apkg/.colpkg files (the upload
+page's task and the `import_deck` command both call it). Everything is written
+in one transaction: a failure leaves nothing behind, and media files written
+before it are removed again.
+
+How a package meets what is already there:
+- note types by Anki id (a changed field list makes a new note type instead);
+- decks by name (case-insensitive, as in Anki); new ones keep their Anki ids;
+- notes by GUID: a known note gets the package's fields and tags, its cards
+  and everyone's progress on them stay; cards it lacks are added;
+- media by name and content (same name, other bytes: the file is stored under
+  a new name and the notes are pointed at it);
+- review history by revlog id, so importing twice adds no review twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from flashcards.models import DECK_SEPARATOR, Card, Deck, Media, Note, NoteType, format_tags
+from flashcards.services.decks import split_deck_name
+from flashcards.services.media import media_path, store_media, validate_media_filename
+from flashcards.services.notes import MAX_FIELD_LENGTH
+from flashcards.text import strip_html
+from imports import memory_state
+from imports.apkg_reader import (
+    AnkiPackage,
+    ImportError_,
+    PackageCard,
+    PackageMedia,
+    PackageNote,
+    PackageNoteType,
+    PackageReview,
+    ReaderLimits,
+    UnsafePackage,
+    open_package,
+)
+from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, Preset, ReviewLog
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+# Progress callbacks: (done, total).
+Progress = Callable[[int, int], None]
+# ReviewLog.review_id of an imported review: the same review always gets the same id.
+_REVLOG_NAMESPACE = uuid.UUID("5b0c1f52-43f4-4a55-9b55-7a1e0c8f3d21")
+# Anki's queues and card types.
+QUEUE_SUSPENDED = -1
+NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
+# A learning card's due is epoch seconds; anything smaller is a day number.
+_EPOCH_DUE = 1_000_000_000
+# Steps Anki counts in `left` when the package does not say (Deckhand's defaults).
+_LEARNING_STEPS, _RELEARNING_STEPS = 2, 1
+
+
+@dataclass
+class ImportReport:
+    decks: list[str] = field(default_factory=list)  # decks that received cards
+    decks_created: int = 0
+    note_types_created: int = 0
+    notes_added: int = 0
+    notes_updated: int = 0
+    notes_unchanged: int = 0
+    notes_skipped: int = 0
+    cards: int = 0  # cards added
+    media: int = 0  # media files taken from the package
+    reviews: int = 0  # review log entries added
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    def lines(self) -> list[str]:
+        """The report as plain lines (the command prints these)."""
+        lines = [
+            f"Decks: {len(self.decks)} ({self.decks_created} new)",
+            f"Notes added: {self.notes_added}",
+            f"Notes updated: {self.notes_updated}",
+            f"Notes unchanged: {self.notes_unchanged}",
+        ]
+        if self.notes_skipped:
+            lines.append(f"Notes skipped: {self.notes_skipped}")
+        lines += [
+            f"Cards added: {self.cards}",
+            f"Media files: {self.media}",
+            f"Reviews: {self.reviews}",
+        ]
+        lines += [f"Warning: {warning}" for warning in self.warnings]
+        return lines
+
+
+def reader_limits() -> ReaderLimits:
+    return ReaderLimits(
+        max_file_bytes=settings.MAX_IMPORT_UPLOAD_MB * 1024 * 1024,
+        max_entries=settings.MAX_IMPORT_ENTRIES,
+        max_uncompressed_bytes=settings.MAX_IMPORT_UNCOMPRESSED_MB * 1024 * 1024,
+        sqlite_seconds=float(settings.IMPORT_SQLITE_SECONDS),
+    )
+
+
+# --- media files written during an import, removed again if it fails -----------------
+
+
+class _BlobJournal:
+    """Content files an import created, so a rolled-back import leaves no file behind."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def remove_orphans(self) -> None:
+        if not self.created:
+            return
+        still_used = set(
+            Media.objects.filter(sha256__in=self.created).values_list("sha256", flat=True)
+        )
+        for sha in self.created:
+            if sha not in still_used:
+                media_path(sha).unlink(missing_ok=True)
+
+
+def import_package(
+    *,
+    user: User,
+    path: str | os.PathLike[str],
+    deck_name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import an .apkg or .colpkg file into `user`'s collection, all or nothing.
+
+    `deck_name` puts the package's decks under that deck (its "Default" deck
+    becomes that deck itself). Raises ImportError_ with a message for the user.
+    """
+    if deck_name:
+        try:
+            split_deck_name(deck_name)
+        except ValidationError as exc:
+            raise ImportError_(exc.messages[0]) from None
+    journal = _BlobJournal()
+    with open_package(path, reader_limits()) as package:
+        try:
+            with transaction.atomic():
+                report = _PackageImport(
+                    user=user,
+                    package=package,
+                    deck_name=deck_name or "",
+                    progress=progress,
+                    journal=journal,
+                ).run()
+        except BaseException:
+            journal.remove_orphans()
+            raise
+    return report
+
+
+# --- package import ---------------------------------------------------------------
+
+
+_SKIP_MESSAGES = {
+    "unknown_type": "{n} note(s) use a note type the package does not include; they were skipped.",
+    "bad_type": "{n} note(s) use a note type that could not be imported; they were skipped.",
+    "no_cards": "{n} note(s) have no cards in the package; they were skipped.",
+    "duplicate_guid": "{n} note(s) repeat another note's GUID; they were skipped.",
+    "bad_guid": "{n} note(s) have an over-long GUID; they were skipped.",
+    "type_conflict": (
+        "{n} note(s) already exist here with a different note type; they were left unchanged."
+    ),
+    "too_long": "{n} note(s) have a field over a million characters; they were skipped.",
+}
+_NOTE_MESSAGES = {
+    "extra_fields": (
+        "{n} note(s) had more fields than their note type; the extra fields were dropped."
+    ),
+    "missing_media": "{n} media file(s) listed in the package are missing from it.",
+    "bad_cards": "{n} card(s) point at a card template that does not exist; they were skipped.",
+}
+_BAD_DECK_CHARS = str.maketrans(dict.fromkeys('"\t\n\r\x1f', " "))
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _model_has(model: type, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except Exception:
+        return False
+    return True
+
+
+def _clean_deck_name(name: str) -> str:
+    parts = [part.translate(_BAD_DECK_CHARS).strip()[:200] for part in name.split(DECK_SEPARATOR)]
+    cleaned = DECK_SEPARATOR.join(part or "Unnamed" for part in parts)
+    return cleaned[:1000] or "Default"
+
+
+def _note_type_problem(note_type: PackageNoteType) -> str:
+    names = [str(f.get("name", "")).strip() for f in note_type.fields]
+    if not names or any(not name for name in names):
+        return "it has no fields or a field without a name"
+    if len({name.casefold() for name in names}) != len(names):
+        return "two of its fields have the same name"
+    if not note_type.templates:
+        return "it has no card templates"
+    return ""
+
+
+class _PackageImport:
+    def __init__(
+        self,
+        *,
+        user: User,
+        package: AnkiPackage,
+        deck_name: str,
+        progress: Progress | None,
+        journal: _BlobJournal,
+    ) -> None:
+        self.user = user
+        self.package = package
+        self.deck_name = deck_name
+        self.progress = progress
+        self.journal = journal
+        self.report = ImportReport()
+        self.now = timezone.now()
+        self.note_types: dict[int, NoteType] = {}
+        self.skipped_types: set[int] = set()
+        self.decks: dict[int, Deck] = {}
+        self.renames: dict[str, str] = {}
+        # Package card id -> (Card pk, deck pk, whether the card was here before).
+        self.card_map: dict[int, tuple[int, int, bool]] = {}
+        self.scheduled: dict[int, PackageCard] = {}
+        self.seen_guids: set[str] = set()
+        self.counts: dict[str, int] = {}
+        self.done = 0
+        self.total = 0
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def tick(self, n: int = 0) -> None:
+        self.done += n
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def run(self) -> ImportReport:
+        package = self.package
+        self.has_scheduling = package.has_scheduling
+        self.total = package.note_count + len(package.media)
+        self.tick()
+        self._check_media_names()
+        self._import_note_types()
+        self._import_decks()
+        self._import_media()
+        self._import_notes()
+        if self.has_scheduling:
+            self._import_scheduling()
+        for key, template in (_SKIP_MESSAGES | _NOTE_MESSAGES).items():
+            if self.counts.get(key):
+                self.report.warnings.append(template.format(n=self.counts[key]))
+        self.report.notes_skipped = sum(self.counts.get(key, 0) for key in _SKIP_MESSAGES)
+        return self.report
+
+    # --- note types and decks ---------------------------------------------------
+
+    def _check_media_names(self) -> None:
+        for item in self.package.media:
+            try:
+                validate_media_filename(item.name)
+            except ValidationError:
+                raise UnsafePackage(
+                    f"The package names a media file “{item.name[:80]}” that is not a plain "
+                    "file name."
+                ) from None
+
+    def _import_note_types(self) -> None:
+        used = self.package.used_note_type_ids()
+        incoming = [nt for nt in self.package.note_types() if nt.anki_id in used]
+        existing = {
+            nt.anki_id: nt
+            for nt in NoteType.objects.filter(
+                owner=self.user, anki_id__in=[nt.anki_id for nt in incoming]
+            )
+        }
+        for package_type in incoming:
+            problem = _note_type_problem(package_type)
+            if problem:
+                self.skipped_types.add(package_type.anki_id)
+                self.report.warnings.append(
+                    f"The note type “{package_type.name}” was not imported: {problem}."
+                )
+                continue
+            values = {
+                "name": (package_type.name.strip() or "Imported")[:200],
+                "kind": NoteType.CLOZE if package_type.kind == "cloze" else NoteType.STANDARD,
+                "fields": [dict(f, name=str(f["name"]).strip()) for f in package_type.fields],
+                "templates": package_type.templates,
+                "css": package_type.css,
+                "sort_field": min(max(package_type.sort_field, 0), len(package_type.fields) - 1),
+                "latex_pre": package_type.latex_pre,
+                "latex_post": package_type.latex_post,
+            }
+            current = existing.get(package_type.anki_id)
+            if current is not None and current.field_names == [f["name"] for f in values["fields"]]:
+                changed = [
+                    key
+                    for key in ("name", "templates", "css", "sort_field", "latex_pre", "latex_post")
+                    if getattr(current, key) != values[key]
+                ]
+                for key in changed:
+                    setattr(current, key, values[key])
+                if changed:
+                    current.save()
+                self.note_types[package_type.anki_id] = current
+                continue
+            if current is not None:
+                # Same id, other fields: the notes here would not fit. Keep both.
+                values["name"] = f"{values['name']} (imported)"[:200]
+                note_type = NoteType.objects.create(owner=self.user, **values)
+                self.report.warnings.append(
+                    f"The note type “{current.name}” has other fields in the package; it was "
+                    f"imported as “{note_type.name}”."
+                )
+            else:
+                note_type = NoteType.objects.create(
+                    owner=self.user, anki_id=package_type.anki_id, **values
+                )
+            self.report.note_types_created += 1
+            self.note_types[package_type.anki_id] = note_type
+
+    def _target_name(self, name: str) -> str:
+        name = _clean_deck_name(name)
+        if not self.deck_name:
+            return name
+        if name.casefold() == "default":
+            return self.deck_name
+        return f"{self.deck_name}{DECK_SEPARATOR}{name}"
+
+    def _import_decks(self) -> None:
+        package_decks = {deck.anki_id: deck for deck in self.package.decks()}
+        by_target = {
+            self._target_name(deck.full_name).casefold(): deck
+            for deck in package_decks.values()
+            if not deck.filtered
+        }
+        existing = {
+            deck.full_name.casefold(): deck for deck in Deck.objects.filter(owner=self.user)
+        }
+        renamed = 0
+        for deck_id in sorted(self.package.used_deck_ids()):
+            source = package_decks.get(deck_id)
+            if source is None or source.filtered:
+                name = "Default"
+            else:
+                name = source.full_name
+                renamed += _clean_deck_name(name) != name
+            deck = self._ensure_deck(self._target_name(name), existing, by_target)
+            self.decks[deck_id] = deck
+        if renamed:
+            self.report.warnings.append(
+                f"{renamed} deck name(s) had characters Deckhand does not allow; "
+                "they were replaced."
+            )
+        self.report.decks = sorted({deck.full_name for deck in self.decks.values()})
+
+    def _ensure_deck(
+        self, full_name: str, existing: dict[str, Deck], by_target: dict[str, Any]
+    ) -> Deck:
+        parts = full_name.split(DECK_SEPARATOR)
+        parent: Deck | None = None
+        for depth, part in enumerate(parts):
+            path = f"{parent.full_name}{DECK_SEPARATOR}{part}" if parent else part
+            deck = existing.get(path.casefold())
+            if deck is None:
+                source = by_target.get(DECK_SEPARATOR.join(parts[: depth + 1]).casefold())
+                deck = Deck(owner=self.user, parent=parent, name=part, full_name=path)
+                if source is not None:
+                    deck.anki_id = source.anki_id
+                    deck.description = source.description
+                deck.save()
+                existing[path.casefold()] = deck
+                self.report.decks_created += 1
+            parent = deck
+        assert parent is not None
+        return parent
+
+    # --- media --------------------------------------------------------------------
+
+    def _import_media(self) -> None:
+        for item in self.package.media:
+            if not self.package.has_media_file(item):
+                self.count("missing_media")
+                self.tick(1)
+                continue
+            self._store_one(item)
+            self.tick(1)
+
+    def _store_one(self, item: PackageMedia) -> None:
+        digest = hashlib.sha256()
+        with tempfile.TemporaryFile(prefix="deckhand-media-") as spool:
+            for chunk in self.package.media_chunks(item):
+                digest.update(chunk)
+                spool.write(chunk)
+            sha = digest.hexdigest()
+            was_there = media_path(sha).exists()
+            spool.seek(0)
+            media = store_media(owner=self.user, filename=item.name, data=spool)
+        if not was_there and media_path(sha).exists():
+            self.journal.created.append(sha)
+        if media.filename != item.name:
+            self.renames[item.name] = media.filename
+        self.report.media += 1
+
+    def _point_at_renamed_media(self, value: str) -> str:
+        for old, new in self.renames.items():
+            if old in value:
+                value = _replace_media_name(value, old, new)
+        return value
+
+    # --- notes and cards ------------------------------------------------------------
+
+    def _import_notes(self) -> None:
+        batch: list[PackageNote] = []
+        for note in self.package.notes():
+            batch.append(note)
+            if len(batch) >= BATCH:
+                self._import_batch(batch)
+                self.tick(len(batch))
+                batch = []
+        if batch:
+            self._import_batch(batch)
+            self.tick(len(batch))
+
+    def _prepare(
+        self, note: PackageNote
+    ) -> tuple[NoteType, str, str, str, list[PackageCard]] | None:
+        note_type = self.note_types.get(note.note_type_id)
+        if note_type is None:
+            self.count("bad_type" if note.note_type_id in self.skipped_types else "unknown_type")
+            return None
+        if not note.cards:
+            self.count("no_cards")
+            return None
+        guid = note.guid.strip()
+        if len(guid) > 64:
+            self.count("bad_guid")
+            return None
+        if not guid:
+            from flashcards.models import new_guid
+
+            guid = new_guid()
+        if guid in self.seen_guids:
+            self.count("duplicate_guid")
+            return None
+        field_count = len(note_type.fields)
+        values = note.fields[:field_count]
+        if any(value for value in note.fields[field_count:]):
+            self.count("extra_fields")
+        values += [""] * (field_count - len(values))
+        if any(len(value) > MAX_FIELD_LENGTH for value in values):
+            self.count("too_long")
+            return None
+        if self.renames:
+            values = [self._point_at_renamed_media(value) for value in values]
+        limit = 500 if note_type.is_cloze else len(note_type.templates)
+        cards: dict[int, PackageCard] = {}
+        for card in note.cards:
+            if 0 <= card.ord < limit and card.ord not in cards:
+                cards[card.ord] = card
+            else:
+                self.count("bad_cards")
+        if not cards:
+            return None
+        self.seen_guids.add(guid)
+        flds = "\x1f".join(values)
+        return note_type, guid, flds, format_tags(note.tags), list(cards.values())
+
+    def _derive(self, note: Note, note_type: NoteType) -> None:
+        values = note.flds.split("\x1f")
+        note.sort_value = strip_html(values[min(note_type.sort_field, len(values) - 1)])[:255]
+        note.first_field = strip_html(values[0])[:255]
+
+    def _import_batch(self, notes: list[PackageNote]) -> None:
+        prepared = []
+        for note in notes:
+            ready = self._prepare(note)
+            if ready is not None:
+                prepared.append((note, *ready))
+        if not prepared:
+            return
+        existing = {
+            note.guid: note
+            for note in Note.objects.filter(
+                owner=self.user, guid__in=[item[2] for item in prepared]
+            ).only("id", "guid", "flds", "tags", "note_type_id")
+        }
+        new_notes: list[tuple[Note, list[PackageCard]]] = []
+        kept: list[tuple[Note, list[PackageCard]]] = []
+        changed: list[Note] = []
+        for package_note, note_type, guid, flds, tags, cards in prepared:
+            note = existing.get(guid)
+            if note is None:
+                note = Note(
+                    owner=self.user,
+                    note_type=note_type,
+                    guid=guid,
+                    flds=flds,
+                    tags=tags,
+                    anki_id=package_note.anki_id,
+                )
+                self._derive(note, note_type)
+                new_notes.append((note, cards))
+                continue
+            if note.note_type_id != note_type.pk:
+                self.count("type_conflict")
+                continue
+            if note.flds != flds or note.tags != tags:
+                note.flds, note.tags, note.modified = flds, tags, self.now
+                self._derive(note, note_type)
+                changed.append(note)
+                self.report.notes_updated += 1
+            else:
+                self.report.notes_unchanged += 1
+            kept.append((note, cards))
+        Note.objects.bulk_create([note for note, _ in new_notes])
+        self.report.notes_added += len(new_notes)
+        if changed:
+            Note.objects.bulk_update(
+                changed, ["flds", "tags", "sort_value", "first_field", "modified"]
+            )
+        new_cards: list[tuple[Card, PackageCard]] = []
+        for note, cards in new_notes:
+            for card in cards:
+                new_cards.append((self._new_card(note.pk, card), card))
+        if kept:
+            have: dict[int, dict[int, tuple[int, int]]] = {}
+            for note_id, ord_, card_id, deck_id in Card.objects.filter(
+                note_id__in=[note.pk for note, _ in kept]
+            ).values_list("note_id", "ord", "id", "deck_id"):
+                have.setdefault(note_id, {})[ord_] = (card_id, deck_id)
+            for note, cards in kept:
+                own = have.get(note.pk, {})
+                for card in cards:
+                    if card.ord in own:
+                        card_id, deck_id = own[card.ord]
+                        self._remember(card, card_id, deck_id, existed=True)
+                    else:
+                        new_cards.append((self._new_card(note.pk, card), card))
+        Card.objects.bulk_create([card for card, _ in new_cards])
+        self.report.cards += len(new_cards)
+        for card, package_card in new_cards:
+            self._remember(package_card, card.pk, card.deck_id, existed=False)
+
+    def _new_card(self, note_id: int, card: PackageCard) -> Card:
+        deck = self.decks.get(card.deck_id) or next(iter(self.decks.values()))
+        return Card(note_id=note_id, deck_id=deck.pk, ord=card.ord, anki_id=card.anki_id)
+
+    def _remember(self, card: PackageCard, card_id: int, deck_id: int, *, existed: bool) -> None:
+        self.card_map[card.anki_id] = (card_id, deck_id, existed)
+        if self.has_scheduling and (card.type != NEW or card.queue != 0 or card.flags & 7):
+            self.scheduled[card.anki_id] = card
+
+    # --- review history and scheduling --------------------------------------------
+
+    def _import_scheduling(self) -> None:
+        """The package's review log and card states, as this learner's.
+
+        Progress already here wins: a card the learner has a state for keeps it,
+        and reviews already imported (same revlog id) are not added again.
+        """
+        user = self.user
+        before = [card_id for card_id, _, existed in self.card_map.values() if existed]
+        have_state: set[int] = set()
+        have_review: set[tuple[int, int]] = set()
+        for chunk in _chunks(before, BATCH):
+            have_state.update(
+                CardState.objects.filter(learner=user, card_id__in=chunk).values_list(
+                    "card_id", flat=True
+                )
+            )
+            have_review.update(
+                ReviewLog.objects.filter(
+                    learner=user, card_id__in=chunk, anki_id__isnull=False
+                ).values_list("card_id", "anki_id")
+            )
+        log_deck = _model_has(ReviewLog, "deck")
+        log_was_new = _model_has(ReviewLog, "was_new")
+        histories: dict[int, list[PackageReview]] = {}
+        pending: list[ReviewLog] = []
+        for review in self.package.reviews():
+            mapped = self.card_map.get(review.card_id)
+            if mapped is None:
+                continue
+            card_id, deck_id, _ = mapped
+            if review.ease == 0 and review.kind == 4 and review.interval == 0:
+                # "Forget": the history before it no longer counts for the memory state.
+                histories.pop(review.card_id, None)
+                continue
+            if not 1 <= review.ease <= 4:
+                continue
+            history = histories.setdefault(review.card_id, [])
+            history.append(review)
+            if (card_id, review.anki_id) in have_review:
+                continue
+            extra: dict[str, Any] = {}
+            if log_deck:
+                extra["deck_id"] = deck_id
+            if log_was_new:
+                extra["was_new"] = len(history) == 1 and review.kind == 0
+            pending.append(
+                ReviewLog(
+                    learner=user,
+                    card_id=card_id,
+                    review_id=uuid.uuid5(_REVLOG_NAMESPACE, f"{card_id}:{review.anki_id}"),
+                    rating=review.ease,
+                    kind=min(max(review.kind, 0), ReviewLog.KIND_MANUAL),
+                    reviewed_at=datetime.fromtimestamp(review.anki_id / 1000, UTC),
+                    duration_ms=min(review.duration_ms, 2**31 - 1),
+                    interval_days=max(review.interval, 0),
+                    last_interval_days=max(review.last_interval, 0),
+                    anki_id=review.anki_id,
+                    **extra,
+                )
+            )
+            if len(pending) >= 2000:
+                ReviewLog.objects.bulk_create(pending)
+                self.report.reviews += len(pending)
+                pending = []
+        ReviewLog.objects.bulk_create(pending)
+        self.report.reviews += len(pending)
+        self._create_states(have_state, histories)
+
+    def _parameters(self) -> list[float]:
+        preset = Preset.objects.filter(owner=self.user, is_default=True).first()
+        parameters = list(preset.fsrs_parameters) if preset else []
+        return parameters or list(DEFAULT_FSRS_PARAMETERS)
+
+    def _day_start(self, due_day: int) -> datetime:
+        """A review card's due day (days since col.crt) as the start of that day for the learner."""
+        # Noon of that day in the package's calendar, so a time zone apart still lands on it.
+        moment = datetime.fromtimestamp(self.package.creation_time + due_day * 86400 + 43200, UTC)
+        day = self.user.study_day(moment)
+        hour = self.user.day_starts_at_hour
+        return datetime(day.year, day.month, day.day, hour, tzinfo=self.user.zone)
+
+    def _create_states(
+        self, have_state: set[int], histories: dict[int, list[PackageReview]]
+    ) -> None:
+        with_position = _model_has(CardState, "position")
+        states: list[CardState] = []
+        needs_history: list[tuple[CardState, list[tuple[int, int]]]] = []
+        needs_sm2: list[tuple[CardState, PackageCard]] = []
+        for anki_card_id, card in self.scheduled.items():
+            card_id, deck_id, _ = self.card_map[anki_card_id]
+            if card_id in have_state:
+                continue
+            history = histories.get(anki_card_id, [])
+            state = CardState(
+                learner=self.user,
+                card_id=card_id,
+                deck_id=deck_id,
+                state=card.type if card.type in (NEW, LEARNING, REVIEW, RELEARNING) else NEW,
+                reps=max(card.reps, 0),
+                lapses=max(card.lapses, 0),
+                suspended=card.queue == QUEUE_SUSPENDED,
+                flag=card.flags & 7,
+            )
+            if with_position:
+                state.position = card_id
+            if state.state != NEW:
+                self._schedule_fields(state, card, history)
+                s, d = card.data.get("s"), card.data.get("d")
+                if isinstance(s, int | float) and isinstance(d, int | float) and s > 0:
+                    state.stability, state.difficulty = float(s), float(d)
+                elif history:
+                    needs_history.append((state, self._history_deltas(history)))
+                elif state.state == REVIEW:
+                    needs_sm2.append((state, card))
+            states.append(state)
+        if needs_history or needs_sm2:
+            parameters = self._parameters()
+            results = memory_state.memory_states(
+                [memory_state.History(reviews) for _, reviews in needs_history], parameters
+            )
+            for (state, _), result in zip(needs_history, results, strict=True):
+                if result is not None:
+                    state.stability, state.difficulty = result
+            sm2 = memory_state.memory_states_from_sm2(
+                [
+                    memory_state.SM2Card(card.ease_factor / 1000, card.interval)
+                    for _, card in needs_sm2
+                ],
+                parameters,
+            )
+            for (state, _), result in zip(needs_sm2, sm2, strict=True):
+                state.stability, state.difficulty = result
+        for chunk in _chunks(states, 1000):
+            CardState.objects.bulk_create(chunk)
+
+    def _schedule_fields(
+        self, state: CardState, card: PackageCard, history: list[PackageReview]
+    ) -> None:
+        learning = state.state in (LEARNING, RELEARNING)
+        if learning and card.due >= _EPOCH_DUE:
+            state.due = datetime.fromtimestamp(card.due, UTC)
+        else:
+            state.due = self._day_start(card.due)
+        if learning:
+            steps = _LEARNING_STEPS if state.state == LEARNING else _RELEARNING_STEPS
+            state.step = max(0, min(steps - 1, steps - card.left % 1000))
+        last_review = card.data.get("lrt")
+        if isinstance(last_review, int | float) and last_review > 0:
+            state.last_review = datetime.fromtimestamp(last_review, UTC)
+        elif history:
+            state.last_review = datetime.fromtimestamp(history[-1].anki_id / 1000, UTC)
+        elif state.state == REVIEW and state.due is not None:
+            state.last_review = state.due - timedelta(days=max(card.interval, 0))
+
+    def _history_deltas(self, history: list[PackageReview]) -> list[tuple[int, int]]:
+        """(rating, days since the previous review) in the learner's study days."""
+        reviews: list[tuple[int, int]] = []
+        previous = None
+        for review in history:
+            day = self.user.study_day(datetime.fromtimestamp(review.anki_id / 1000, UTC))
+            reviews.append((review.ease, (day - previous).days if previous else 0))
+            previous = day
+        return reviews
+
+
+def _replace_media_name(value: str, old: str, new: str) -> str:
+    """Point <img src> and [sound:] references at a file's new name."""
+    import html
+    import re
+
+    for old_form, new_form in ((old, new), (html.escape(old), html.escape(new))):
+        value = value.replace(f"[sound:{old_form}]", f"[sound:{new_form}]")
+        value = re.sub(
+            r"""(<img\b[^>]*?\bsrc\s*=\s*)(["']?)""" + re.escape(old_form) + r"""(?=["'\s>/])""",
+            lambda m, n=new_form: m.group(1) + m.group(2) + n,
+            value,
+            flags=re.I,
+        )
+    return value

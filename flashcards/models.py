@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import threading
 import time
 from typing import Any
 
@@ -34,9 +35,20 @@ def new_guid() -> str:
     return "".join(reversed(digits))
 
 
+_last_anki_id = 0
+_anki_id_lock = threading.Lock()
+
+
 def new_anki_id() -> int:
-    """Anki ids are millisecond timestamps; random low bits keep bulk creation unique."""
-    return int(time.time() * 1000) * 1000 + secrets.randbelow(1000)
+    """Anki ids are millisecond timestamps (Anki shows them as creation times).
+
+    Ids handed out in the same millisecond step forward one by one, as Anki
+    does when it adds many notes at once, so they stay unique in a process.
+    """
+    global _last_anki_id
+    with _anki_id_lock:
+        _last_anki_id = max(int(time.time() * 1000), _last_anki_id + 1)
+        return _last_anki_id
 
 
 class Deck(models.Model):

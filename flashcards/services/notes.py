@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from flashcards.models import Card, Deck, Note, NoteType, format_tags
 from flashcards.services.decks import delete_notes_without_cards
+from flashcards.templating import nonempty_card_ords
 from flashcards.text import strip_html
 
 MAX_FIELD_LENGTH = 1_000_000
@@ -35,11 +36,12 @@ def normalize_fields(note_type: NoteType, values: Sequence[str] | dict[str, str]
 
 
 def card_ords_for(note_type: NoteType, fields: list[str]) -> list[int]:
-    from flashcards.templating import nonempty_card_ords  # TEMP lazy until the renderer lands
-
     field_map = dict(zip(note_type.field_names, fields, strict=False))
     return nonempty_card_ords(
-        templates=note_type.templates, fields=field_map, is_cloze=note_type.is_cloze
+        templates=note_type.templates,
+        fields=field_map,
+        is_cloze=note_type.is_cloze,
+        ensure_one=False,
     )
 
 

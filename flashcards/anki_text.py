@@ -15,6 +15,7 @@ tests/flashcards/test_templating.py:
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -317,7 +318,7 @@ def strip_html_inside_mathjax(text: str) -> str:
 
 @dataclass(frozen=True)
 class SoundTag:
-    """A `[sound:filename]` reference; filename has its entities decoded."""
+    """A `[sound:filename]` reference: the file's name, entities decoded, folders dropped."""
 
     filename: str
 
@@ -427,7 +428,11 @@ def extract_av_tags(text: str, side: str) -> tuple[str, list[AvTag]]:
         if node[0] == "text":
             out.append(node[1])
             continue
-        tag = SoundTag(decode_entities(node[1])) if node[0] == "sound" else _tts_tag(*node[1:])
+        if node[0] == "sound":
+            # Anki plays only the file's own name: no folders, so no escaping the media folder.
+            tag = SoundTag(posixpath.basename(decode_entities(node[1])))
+        else:
+            tag = _tts_tag(*node[1:])
         if isinstance(tag, str):
             out.append(f"[{tag}]")
         else:

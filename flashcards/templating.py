@@ -65,6 +65,8 @@ SPECIAL_FIELDS = frozenset(
     {"FrontSide", "Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag", "CardID"}
 )
 
+_ALWAYS_FILLED = frozenset({"Type", "Deck", "Subdeck", "Card", "CardFlag", "CardID"})
+
 _ERROR_LINK = "https://docs.ankiweb.net/templates/errors.html#template-syntax-error"
 _BLANK_LINK = "https://docs.ankiweb.net/templates/errors.html#front-of-card-is-blank"
 _BLANK_CLOZE_LINK = (
@@ -279,9 +281,10 @@ def nonempty_card_ords(
     """The card ordinals Anki would make for a note, sorted.
 
     Standard note types: one card per template whose front shows at least one
-    non-empty field (conditionals honoured; a note with tags counts `Tags` as
-    non-empty). Cloze note types: one card per cloze number found in any field
-    (not only those the template shows), capped at c500, as Anki does. When
+    non-empty field (conditionals honoured). As in Anki, Deck, Subdeck, Type,
+    Card, CardFlag and CardID count as filled, and Tags does when the note has
+    tags. Cloze note types: one card per cloze number found in any field (not
+    only those the template shows), capped at c500, as Anki does. When
     nothing qualifies Anki still makes card 0 so the note isn't lost; pass
     ensure_one=False to get an empty list instead.
     """
@@ -292,7 +295,10 @@ def nonempty_card_ords(
         ords = sorted({min(number - 1, MAX_CLOZE_ORD) for number in numbers})
     else:
         nonempty = {name for name, value in fields.items() if not field_is_empty(value)}
-        if tags:
+        # Anki counts the card's own special fields as filled (a template of just
+        # {{Deck}} makes a card), and Tags when the note has tags.
+        nonempty |= _ALWAYS_FILLED - set(fields)
+        if tags and "Tags" not in fields:
             nonempty.add("Tags")
         ords = []
         for ord_, template in enumerate(templates):
@@ -334,9 +340,10 @@ def _ruby(text: str, shown) -> str:
 def _hint(text: str, field_name: str) -> str:
     if not text.strip(RUST_WHITESPACE):
         return text
-    # Anki uses a link with an onclick handler; <details> needs no script.
+    # Anki uses a link with an onclick handler; <details> needs no script. The
+    # line breaks sit where Anki's do, so {{text:hint:Field}} gives the same text.
     return (
-        f'\n<details class="hint"><summary class="hint-link">{field_name}</summary>'
+        f'\n<details class="hint"><summary class="hint-link">\n{field_name}</summary>\n'
         f'<div class="hint">{text}</div></details>\n'
     )
 

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "reviews",
     "exports",
     "imports",
+    "ninja",
+    "api",
+    "ankiconnect",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +58,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After CommonMiddleware (host validation), before CSRF: a JSON POST to "/" is an
+    # AnkiConnect request (tools that take only a host and port), not the deck form.
+    "ankiconnect.middleware.AnkiConnectRootMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -152,6 +158,35 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, mini
 # How many reverse proxies in front of Deckhand append to X-Forwarded-For. At 0 the
 # header is ignored and the client address is REMOTE_ADDR (it can be forged).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# --- AnkiConnect endpoint and JSON API ---------------------------------------------
+# A username whose collection answers AnkiConnect requests that carry no key, when they
+# come from this machine (a one-person install, as desktop AnkiConnect). Empty: refuse.
+ANKICONNECT_LOOPBACK_USER = env_str("ANKICONNECT_LOOPBACK_USER", "")
+# Origins browsers may call the endpoint from. "scheme://*" allows every origin of that
+# scheme, "http://host:*" every port; "*" allows all. Default as AnkiConnect.
+ANKICONNECT_CORS_ORIGINS = env_list(
+    "ANKICONNECT_CORS_ORIGINS",
+    [
+        "http://localhost",
+        "http://localhost:*",
+        "http://127.0.0.1",
+        "http://127.0.0.1:*",
+        "https://127.0.0.1",
+        "chrome-extension://*",
+        "moz-extension://*",
+        "safari-web-extension://*",
+    ],
+)
+# Hosts storeMediaFile may download a "url" from ("example.org", "*.example.org").
+# Empty: downloads are refused. Private and loopback addresses are refused whatever this says.
+ANKICONNECT_MEDIA_URL_ALLOWLIST = env_list("ANKICONNECT_MEDIA_URL_ALLOWLIST", [])
+ANKICONNECT_MAX_BODY_MB = env_int("ANKICONNECT_MAX_BODY_MB", 40, minimum=1)
+ANKICONNECT_MAX_MULTI_ACTIONS = env_int("ANKICONNECT_MAX_MULTI_ACTIONS", 100, minimum=1)
+# Requests per key (AnkiConnect and /api/v1 together) in each window.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 1200, minimum=1)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1)
 
 # --- I18N -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

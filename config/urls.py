@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from ankiconnect import views as ankiconnect_views
 from config import views
 
 urlpatterns = [
@@ -12,5 +13,11 @@ urlpatterns = [
     path("export/", include("exports.urls")),
     path("import/", include("imports.urls")),
     path("admin/", admin.site.urls),
+    # AnkiConnect: the key in the body, or in the URL for tools that take only a URL.
+    # JSON POSTs to "/" reach the same view through ankiconnect.middleware.
+    path("ankiconnect", ankiconnect_views.endpoint, name="ankiconnect"),
+    path("ankiconnect/", ankiconnect_views.endpoint),
+    path("ankiconnect/<str:key>", ankiconnect_views.endpoint, name="ankiconnect_key"),
+    path("api/v1/", include("api.urls")),
     path("", include("flashcards.urls")),
 ]

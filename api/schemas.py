@@ -1,0 +1,189 @@
+"""Shapes of the JSON API's requests and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+# Ids are 64-bit database keys; a bigger number is a client error, not a database one.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# No NUL characters: Postgres cannot store them in text.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=1_000_000)]
+ShortText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=1000)]
+Tag = Annotated[str, StringConstraints(pattern=r"^[^\x00\s]+$", max_length=200)]
+
+
+class Error(Schema):
+    detail: str = Field(description="What went wrong, for a person to read.")
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="Which inputs were refused (validation errors only)."
+    )
+
+
+class Me(Schema):
+    id: int
+    username: str
+    timezone: str
+    day_starts_at_hour: int
+
+
+class DeckOut(Schema):
+    id: int
+    name: str = Field(description='The full name, "Parent::Child".')
+    description: str
+    parent_id: int | None
+
+
+class DeckIn(Schema):
+    name: ShortText = Field(description='The full name; missing parents are created ("A::B").')
+    description: Text = ""
+
+
+class DeckPatch(Schema):
+    name: ShortText | None = Field(None, description="A new full name moves the deck.")
+    description: Text | None = None
+
+
+class TemplateOut(Schema):
+    name: str
+    qfmt: str
+    afmt: str
+
+
+class NoteTypeOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(description='"standard" or "cloze".')
+    fields: list[str]
+    templates: list[TemplateOut]
+    css: str
+    sort_field: int
+
+
+class NoteOut(Schema):
+    id: int
+    guid: str
+    note_type_id: int
+    note_type: str
+    fields: dict[str, str]
+    tags: list[str]
+    card_ids: list[int]
+    created: datetime
+    modified: datetime
+
+
+class NoteIn(Schema):
+    note_type_id: Id
+    deck_id: Id
+    fields: dict[ShortText, Text] = Field(
+        description="Field values by field name; fields left out are empty."
+    )
+    tags: list[Tag] = Field(default_factory=list, max_length=1000)
+
+
+class NotePatch(Schema):
+    fields: dict[ShortText, Text] | None = Field(
+        None, description="Field values by name; fields left out keep their value."
+    )
+    tags: list[Tag] | None = Field(None, max_length=1000, description="Replaces all tags.")
+    deck_id: Id | None = Field(None, description="Moves every card of the note.")
+
+
+class CardOut(Schema):
+    id: int
+    note_id: int
+    deck_id: int
+    deck: str
+    ord: int
+    template: str
+    state: str = Field(description='"new", "learning", "review" or "relearning".')
+    due: datetime | None
+    suspended: bool
+    flag: int
+
+
+class CardPatch(Schema):
+    deck_id: Id | None = Field(None, description="Move the card to this deck.")
+    suspended: bool | None = None
+
+
+class MediaOut(Schema):
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+class StudyCard(Schema):
+    id: int
+    note_id: int
+    deck: str
+    question: str = Field(description="The front, as HTML (not sanitized: the caller's own card).")
+    answer: str
+    css: str
+
+
+class StudyCounts(Schema):
+    new: int
+    learning: int
+    review: int
+
+
+class StudyNext(Schema):
+    card: StudyCard | None = Field(description="Nothing is due when this is null.")
+    kind: str = Field(description='"new", "learning", "review", or "" when nothing is due.')
+    counts: StudyCounts
+    version: int = Field(description="The card's scheduling version, to send with the grade.")
+
+
+class GradeIn(Schema):
+    card_id: Id
+    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy.")
+    review_id: UUID = Field(
+        description="Made by the client once per answer; a repeated grade with the same id "
+        "is recorded once."
+    )
+    duration_ms: int = Field(0, ge=0, le=3_600_000)
+
+
+class GradeOut(Schema):
+    review_id: UUID
+    card_id: int
+    rating: int
+    due: datetime | None
+    state: str
+
+
+class UndoOut(Schema):
+    undone: bool
+    card_id: int | None
+
+
+class DeckPage(Schema):
+    items: list[DeckOut]
+    count: int
+
+
+class NoteTypePage(Schema):
+    items: list[NoteTypeOut]
+    count: int
+
+
+class NotePage(Schema):
+    items: list[NoteOut]
+    count: int
+
+
+class CardPage(Schema):
+    items: list[CardOut]
+    count: int
+
+
+class MediaPage(Schema):
+    items: list[MediaOut]
+    count: int

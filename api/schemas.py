@@ -138,12 +138,16 @@ class StudyNext(Schema):
     card: StudyCard | None = Field(description="Nothing is due when this is null.")
     kind: str = Field(description='"new", "learning", "review", or "" when nothing is due.')
     counts: StudyCounts
-    version: int = Field(description="The card's scheduling version, to send with the grade.")
+    shown_version: str = Field(
+        description="Send this back with the grade: a grade for a card that was graded or "
+        "edited since it was fetched is refused (409)."
+    )
 
 
 class GradeIn(Schema):
     card_id: Id
     rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy.")
+    shown_version: ShortText = Field(description="From the next-card answer.")
     review_id: UUID = Field(
         description="Made by the client once per answer; a repeated grade with the same id "
         "is recorded once."
@@ -155,12 +159,19 @@ class GradeOut(Schema):
     review_id: UUID
     card_id: int
     rating: int
-    due: datetime | None
-    state: str
+    reviewed_at: datetime
+    interval_days: int
+
+
+class UndoIn(Schema):
+    review_id: UUID | None = Field(
+        None, description="The review to take back; without it, the latest review."
+    )
 
 
 class UndoOut(Schema):
     undone: bool
+    review_id: UUID | None
     card_id: int | None
 
 

@@ -49,7 +49,9 @@ def _states(user: User, card_ids: list[int]) -> dict[int, CardState]:
     }
 
 
-def _render(card: Card) -> tuple[str, str]:
+def render_question_answer(card: Card, *, with_style: bool = True) -> tuple[str, str]:
+    """The card's question and answer HTML as Anki's card.question()/answer() give them
+    (with the note type's CSS in a <style> first), not sanitized: the caller's own card."""
     note_type = card.note.note_type
     templates = note_type.templates
     template = templates[0 if note_type.is_cloze else min(card.ord, len(templates) - 1)]
@@ -65,7 +67,7 @@ def _render(card: Card) -> tuple[str, str]:
         note_type_name=note_type.name,
         card_id=card.pk,
     )
-    style = f"<style>{note_type.css}</style>"
+    style = f"<style>{note_type.css}</style>" if with_style else ""
     return style + rendered.question, style + rendered.answer
 
 
@@ -120,7 +122,7 @@ def cards_info(user: User, cards: Any) -> list[dict[str, Any]]:
         if card is None:
             result.append({})
             continue
-        question, answer = _render(card)
+        question, answer = render_question_answer(card)
         schedule = _schedule(user, card, states.get(card_id))
         result.append(
             {

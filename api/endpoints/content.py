@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from accounts.models import User
 from api.main import PageQuery, paginate, user_of, with_errors
@@ -76,11 +76,11 @@ def list_decks(request: HttpRequest, pages: Query[PageQuery]) -> dict[str, Any]:
 
 
 @router.post("/decks", response=with_errors({201: DeckOut}), tags=["decks"])
-def create_deck_endpoint(request: HttpRequest, payload: DeckIn) -> tuple[int, dict[str, Any]]:
+def create_deck_endpoint(request: HttpRequest, payload: DeckIn) -> Status[dict[str, Any]]:
     deck = create_deck(
         owner=user_of(request), full_name=payload.name, description=payload.description
     )
-    return 201, deck_out(deck)
+    return Status(201, deck_out(deck))
 
 
 @router.get("/decks/{deck_id}", response=with_errors({200: DeckOut}), tags=["decks"])
@@ -100,10 +100,10 @@ def update_deck(request: HttpRequest, payload: DeckPatch, deck_id: int = IdPath)
 
 
 @router.delete("/decks/{deck_id}", response=with_errors({204: None}), tags=["decks"])
-def remove_deck(request: HttpRequest, deck_id: int = IdPath) -> tuple[int, None]:
+def remove_deck(request: HttpRequest, deck_id: int = IdPath) -> Status[None]:
     """Deletes the deck, its subdecks and their cards; notes left without cards go too."""
     delete_deck(deck=get_deck_for_user(user_of(request), deck_id))
-    return 204, None
+    return Status(204, None)
 
 
 # --- Note types ------------------------------------------------------------------
@@ -174,7 +174,7 @@ def list_notes(request: HttpRequest, pages: Query[PageQuery], q: ShortText = "")
 
 
 @router.post("/notes", response=with_errors({201: NoteOut}), tags=["notes"])
-def create_note(request: HttpRequest, payload: NoteIn) -> tuple[int, dict[str, Any]]:
+def create_note(request: HttpRequest, payload: NoteIn) -> Status[dict[str, Any]]:
     user = user_of(request)
     _prepare(user)
     note = add_note(
@@ -184,7 +184,7 @@ def create_note(request: HttpRequest, payload: NoteIn) -> tuple[int, dict[str, A
         fields=dict(payload.fields),
         tags=payload.tags,
     )
-    return 201, _fresh_note(user, note.pk)
+    return Status(201, _fresh_note(user, note.pk))
 
 
 @router.get("/notes/{note_id}", response=with_errors({200: NoteOut}), tags=["notes"])
@@ -206,10 +206,10 @@ def patch_note(request: HttpRequest, payload: NotePatch, note_id: int = IdPath) 
 
 
 @router.delete("/notes/{note_id}", response=with_errors({204: None}), tags=["notes"])
-def remove_note(request: HttpRequest, note_id: int = IdPath) -> tuple[int, None]:
+def remove_note(request: HttpRequest, note_id: int = IdPath) -> Status[None]:
     user = user_of(request)
     delete_notes(owner=user, note_ids=[get_note_for_user(user, note_id).pk])
-    return 204, None
+    return Status(204, None)
 
 
 # --- Cards -----------------------------------------------------------------------

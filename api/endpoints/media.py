@@ -6,11 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest
-from ninja import File, Form, Query, Router
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from api.main import PageQuery, paginate, user_of, with_errors
-from api.schemas import MediaOut, MediaPage, ShortText
+from api.schemas import MediaOut, MediaPage
 from flashcards.forms import validate_upload
 from flashcards.models import Media
 from flashcards.services.media import delete_media, media_path, store_media
@@ -55,15 +55,15 @@ def list_media(request: HttpRequest, pages: Query[PageQuery]) -> dict[str, Any]:
 def upload_media(
     request: HttpRequest,
     file: File[UploadedFile],
-    filename: Form[ShortText] = "",
-    replace: Form[bool] = False,
-) -> tuple[int, dict[str, Any]]:
+    filename: str = Form("", max_length=255),
+    replace: bool = Form(False),
+) -> Status[dict[str, Any]]:
     """Store a picture, sound or video under `filename` (default: the upload's name).
 
     The answer's filename is what fields should reference: with `replace` false, a
     different file already stored under that name makes the new one get a name of its own.
     """
-    name = filename or file.name or ""
+    name = (filename or file.name or "").replace("\x00", "")
     file.name = name
     validate_upload(file)
     media = store_media(
@@ -73,7 +73,7 @@ def upload_media(
         replace=replace,
         max_bytes=settings.MAX_MEDIA_UPLOAD_MB * 1024 * 1024,
     )
-    return 201, media_out(media)
+    return Status(201, media_out(media))
 
 
 @router.get(
@@ -96,7 +96,7 @@ def download_media(request: HttpRequest, filename: str) -> FileResponse:
 
 
 @router.delete("/media/{filename}", response=with_errors({204: None}))
-def remove_media(request: HttpRequest, filename: str) -> tuple[int, None]:
+def remove_media(request: HttpRequest, filename: str) -> Status[None]:
     media = _media_for(request, filename)
     delete_media(owner=user_of(request), filenames=[media.filename])
-    return 204, None
+    return Status(204, None)

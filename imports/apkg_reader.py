@@ -40,6 +40,26 @@ from typing import Any
 import zstandard
 
 from imports import protobuf_wire as wire
+from imports.errors import (
+    CorruptPackage,
+    ImportError_,
+    NotAnAnkiPackage,
+    OutdatedPackage,
+    PackageTooLarge,
+    UnsafePackage,
+)
+
+__all__ = [
+    "AnkiPackage",
+    "CorruptPackage",
+    "ImportError_",
+    "NotAnAnkiPackage",
+    "OutdatedPackage",
+    "PackageTooLarge",
+    "ReaderLimits",
+    "UnsafePackage",
+    "open_package",
+]
 
 CHUNK = 1024 * 1024
 # Versions in a current package's `meta` (PackageMetadata.Version).
@@ -50,30 +70,6 @@ MAX_ZSTD_WINDOW = 1 << 27
 # Small entries that are read whole into memory.
 MAX_META_BYTES = 1024
 MAX_MEDIA_MAP_BYTES = 64 * 1024 * 1024
-
-
-class ImportError_(Exception):  # noqa: N801 (the builtin ImportError means something else)
-    """An import that cannot go ahead; `str(error)` is a message for the user."""
-
-
-class NotAnAnkiPackage(ImportError_):
-    pass
-
-
-class CorruptPackage(ImportError_):
-    pass
-
-
-class PackageTooLarge(ImportError_):
-    pass
-
-
-class UnsafePackage(ImportError_):
-    pass
-
-
-class OutdatedPackage(ImportError_):
-    pass
 
 
 @dataclass(frozen=True)

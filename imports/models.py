@@ -7,11 +7,13 @@ from django.db import models
 
 
 class ImportJob(models.Model):
+    MAPPING = "mapping"  # a text file waiting for its columns to be chosen
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
     STATUS_CHOICES = [
+        (MAPPING, "Choosing columns"),
         (PENDING, "Waiting"),
         (RUNNING, "Importing"),
         (DONE, "Done"),

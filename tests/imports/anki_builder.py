@@ -56,7 +56,9 @@ def _add_vocab_type(col: Collection) -> dict:
         models.add_field(model, models.new_field(name))
     recognize = models.new_template("Recognize")
     recognize["qfmt"] = "{{Word}}"
-    recognize["afmt"] = '{{FrontSide}}<hr id=answer>{{Meaning}}<div class="example">{{Example}}</div>'
+    recognize["afmt"] = (
+        '{{FrontSide}}<hr id=answer>{{Meaning}}<div class="example">{{Example}}</div>'
+    )
     recall = models.new_template("Recall")
     recall["qfmt"] = "{{Meaning}}"
     recall["afmt"] = "{{FrontSide}}<hr id=answer>{{Word}}"

@@ -1,4 +1,4 @@
-"""Importing Anki packages and text into a user's collection, and the background jobs that do it.
+"""Importing Anki packages (.apkg, .colpkg) into a user's collection.
 
 `import_package` is the one entry point for .apkg/.colpkg files (the upload
 page's task and the `import_deck` command both call it). Everything is written
@@ -18,12 +18,12 @@ How a package meets what is already there:
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import os
+import re
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,7 +33,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from flashcards.models import DECK_SEPARATOR, Card, Deck, Media, Note, NoteType, format_tags
+from flashcards.models import (
+    DECK_SEPARATOR,
+    Card,
+    Deck,
+    Media,
+    Note,
+    NoteType,
+    format_tags,
+    new_guid,
+)
 from flashcards.services.decks import split_deck_name
 from flashcards.services.media import media_path, store_media, validate_media_filename
 from flashcards.services.notes import MAX_FIELD_LENGTH
@@ -51,13 +60,11 @@ from imports.apkg_reader import (
     UnsafePackage,
     open_package,
 )
+from imports.services.common import BATCH, ImportReport, Progress, chunks
 from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, Preset, ReviewLog
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500
-# Progress callbacks: (done, total).
-Progress = Callable[[int, int], None]
 # ReviewLog.review_id of an imported review: the same review always gets the same id.
 _REVLOG_NAMESPACE = uuid.UUID("5b0c1f52-43f4-4a55-9b55-7a1e0c8f3d21")
 # Anki's queues and card types.
@@ -67,47 +74,6 @@ NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
 _EPOCH_DUE = 1_000_000_000
 # Steps Anki counts in `left` when the package does not say (Deckhand's defaults).
 _LEARNING_STEPS, _RELEARNING_STEPS = 2, 1
-
-
-@dataclass
-class ImportReport:
-    decks: list[str] = field(default_factory=list)  # decks that received cards
-    decks_created: int = 0
-    note_types_created: int = 0
-    notes_added: int = 0
-    notes_updated: int = 0
-    notes_unchanged: int = 0
-    notes_skipped: int = 0
-    cards: int = 0  # cards added
-    media: int = 0  # media files taken from the package
-    reviews: int = 0  # review log entries added
-    warnings: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
-        known = set(cls.__dataclass_fields__)
-        return cls(**{key: value for key, value in data.items() if key in known})
-
-    def lines(self) -> list[str]:
-        """The report as plain lines (the command prints these)."""
-        lines = [
-            f"Decks: {len(self.decks)} ({self.decks_created} new)",
-            f"Notes added: {self.notes_added}",
-            f"Notes updated: {self.notes_updated}",
-            f"Notes unchanged: {self.notes_unchanged}",
-        ]
-        if self.notes_skipped:
-            lines.append(f"Notes skipped: {self.notes_skipped}")
-        lines += [
-            f"Cards added: {self.cards}",
-            f"Media files: {self.media}",
-            f"Reviews: {self.reviews}",
-        ]
-        lines += [f"Warning: {warning}" for warning in self.warnings]
-        return lines
 
 
 def reader_limits() -> ReaderLimits:
@@ -195,11 +161,6 @@ _NOTE_MESSAGES = {
     "bad_cards": "{n} card(s) point at a card template that does not exist; they were skipped.",
 }
 _BAD_DECK_CHARS = str.maketrans(dict.fromkeys('"\t\n\r\x1f', " "))
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _model_has(model: type, name: str) -> bool:
@@ -467,8 +428,6 @@ class _PackageImport:
             self.count("bad_guid")
             return None
         if not guid:
-            from flashcards.models import new_guid
-
             guid = new_guid()
         if guid in self.seen_guids:
             self.count("duplicate_guid")
@@ -593,7 +552,7 @@ class _PackageImport:
         before = [card_id for card_id, _, existed in self.card_map.values() if existed]
         have_state: set[int] = set()
         have_review: set[tuple[int, int]] = set()
-        for chunk in _chunks(before, BATCH):
+        for chunk in chunks(before, BATCH):
             have_state.update(
                 CardState.objects.filter(learner=user, card_id__in=chunk).values_list(
                     "card_id", flat=True
@@ -715,7 +674,7 @@ class _PackageImport:
             )
             for (state, _), result in zip(needs_sm2, sm2, strict=True):
                 state.stability, state.difficulty = result
-        for chunk in _chunks(states, 1000):
+        for chunk in chunks(states, 1000):
             CardState.objects.bulk_create(chunk)
 
     def _schedule_fields(
@@ -750,9 +709,6 @@ class _PackageImport:
 
 def _replace_media_name(value: str, old: str, new: str) -> str:
     """Point <img src> and [sound:] references at a file's new name."""
-    import html
-    import re
-
     for old_form, new_form in ((old, new), (html.escape(old), html.escape(new))):
         value = value.replace(f"[sound:{old_form}]", f"[sound:{new_form}]")
         value = re.sub(

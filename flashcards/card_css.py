@@ -14,6 +14,8 @@ dropped. The output never contains "<", so it can't close a <style> element.
 
 from __future__ import annotations
 
+import re
+
 import tinycss2
 from tinycss2.serializer import serialize_identifier, serialize_string_value
 
@@ -43,6 +45,9 @@ _ROOT_CLASSES = frozenset({"card"})
 _ROOT_TYPES = frozenset({"html", "body"})
 _SIBLING_COMBINATORS = frozenset({"+", "~"})
 _NIGHT_MODE_CLASSES = frozenset({"nightMode", "night_mode", "night-mode"})
+# Classes Anki puts on the card root besides "card": card1, card2 ... for the
+# template, nightMode in dark mode. The container carries them too.
+_ROOT_STATE_CLASS = re.compile(r"card[0-9]+|nightMode|night_mode|night-mode")
 
 
 class _Scope:
@@ -70,8 +75,8 @@ def _rewrite_selector_tokens(tokens: list) -> list:
                 out.append(_SCOPE)
                 i += 2
                 continue
-            if following.value in _NIGHT_MODE_CLASSES:
-                # Anki puts nightMode on the card root; keep it there.
+            if _ROOT_STATE_CLASS.fullmatch(following.value):
+                # a class Anki puts on the card root: keep it on the container
                 out.extend([_SCOPE, token, following])
                 i += 2
                 continue

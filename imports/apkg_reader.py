@@ -27,10 +27,12 @@ import json
 import os
 import shutil
 import sqlite3
+import struct
 import tempfile
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -372,7 +374,16 @@ class AnkiPackage:
                 finally:
                     if zstd:
                         source.close()
-        except (zipfile.BadZipFile, zstandard.ZstdError, EOFError, OSError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            zstandard.ZstdError,
+            struct.error,
+            EOFError,
+            OSError,
+            ValueError,
+            NotImplementedError,
+        ) as exc:
             raise CorruptPackage(
                 f"The package is damaged or incomplete (reading {name} failed)."
             ) from exc

@@ -430,6 +430,28 @@ def pattern_to_glob(value: str) -> str:
     return "".join(parts)
 
 
+def pattern_to_like(value: str) -> tuple[str, bool]:
+    """An SQL LIKE pattern (ESCAPE '\\') for the pattern, and whether it is exact.
+
+    SQLite's LIKE folds ASCII case only, so a non-ASCII letter that has other
+    cases becomes `_`: the LIKE is then a cheap pre-filter, not the answer
+    (exact is False) and the caller adds a GLOB or a regex.
+    """
+    parts = []
+    exact = True
+    for ch, wild in _pattern_chars(value):
+        if wild:
+            parts.append("%" if ch == "*" else "_")
+        elif not ch.isascii() and len(case_variants(ch)) > 1:
+            parts.append("_")
+            exact = False
+        elif ch in "%_\\":
+            parts.append("\\" + ch)
+        else:
+            parts.append(ch)
+    return "".join(parts), exact
+
+
 def pattern_matches(value: str, text: str) -> bool:
     """Whether the whole of `text` matches the pattern (for names checked in Python)."""
     regex = pattern_to_regex(value, any_char=".")

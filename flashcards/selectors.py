@@ -17,31 +17,42 @@ from reviews.models import CardState
 # --- Card search (Anki's search syntax) --------------------------------------------
 #
 # parse_search() gives a tree; _QueryBuilder turns it into one Q, so a search is a
-# single SQL statement whatever it holds. Text is matched on the database, never in
-# Python: SQLite uses GLOB (native), then Django's REGEXP (a Python callback) only
-# where GLOB cannot say it (field:value, tag:) and only on the rows GLOB let
-# through; Postgres uses its own regular expressions. Case-insensitivity comes from
-# the patterns themselves ([éÉ] classes, see flashcards.search), so it covers every
-# script on both databases and does not depend on the Postgres locale.
+# single SQL statement whatever it holds. Text is matched by the database, never by
+# filtering rows in Python. Postgres runs its own regular expressions. SQLite runs
+# LIKE (native, folds ASCII case), then GLOB with [éÉ] classes (native) only when
+# the words hold non-ASCII letters, and Django's REGEXP (a Python callback) only
+# where neither can say it (field:value, tag wildcards), on the rows LIKE let
+# through. Case-insensitivity beyond ASCII comes from the patterns themselves
+# ([éÉ] classes, see flashcards.search), so it covers every script on both
+# databases and does not depend on the Postgres locale.
 
 
 def visible_decks_q(user: User) -> Q:
-    """Decks whose names `user` may search by. Decks shared with a class go here."""
+    """Decks whose cards `user` may browse and search by name.
+
+    The one place to add decks shared with a class: visible_cards_q() follows.
+    Today a user sees their own decks, which hold exactly the cards of their own
+    notes (services never put a card in another owner's deck).
+    """
     return Q(owner=user)
 
 
 def visible_note_types_q(user: User) -> Q:
-    """Note types whose names, fields and templates `user` may search by."""
+    """Note types whose names, fields and templates `user` may search by.
+
+    Widen together with visible_decks_q() (to the note types of shared decks).
+    """
     return Q(owner=user)
 
 
 def visible_cards_q(user: User) -> Q:
-    """Cards `user` may browse: today the cards of their own notes.
+    """Cards `user` may browse: the cards in their visible decks.
 
-    When classes share decks, OR in the cards of the shared decks here (and widen
-    the two helpers above), and every search follows.
+    Going through decks rather than note owners lets SQLite answer the empty
+    search from the (deck, note) index alone, and walk cards in id order for a
+    page instead of sorting every row.
     """
-    return Q(note__owner=user)
+    return Q(deck__in=Deck.objects.filter(visible_decks_q(user)).values("pk"))
 
 
 def search_cards(*, user: User, query: str, learner: User | None = None) -> QuerySet[Card]:
@@ -63,12 +74,16 @@ def search_notes(*, user: User, query: str, learner: User | None = None) -> Quer
     return Note.objects.filter(pk__in=cards.values("note_id"))
 
 
-class _PatternMatch(Lookup):
-    """`lhs` matches a search pattern; rhs is (glob, regex, glob_is_exact).
+_SQLITE_OPERATORS = {"LIKE": "LIKE %s ESCAPE '\\'", "GLOB": "GLOB %s", "REGEXP": "REGEXP %s"}
+_SqliteTest = tuple[tuple[str, str], ...]  # ((operator, pattern), ...), all must hold
 
-    On SQLite the GLOB runs first and the REGEXP (Python) only if the GLOB is a
-    mere pre-filter; on Postgres the regex runs alone. Both strings come from
-    flashcards.search, so special characters are already escaped.
+
+class _PatternMatch(Lookup):
+    """`lhs` matches a search pattern; rhs is (sqlite_alternatives, postgres_regex).
+
+    SQLite: any one alternative holds; each is a chain of LIKE / GLOB / REGEXP
+    tests, cheapest first, so the slower ones only see rows the faster let
+    through. Postgres: the regex alone. The patterns come from flashcards.search.
     """
 
     lookup_name = "deckhand_pattern"  # never registered: built directly
@@ -76,19 +91,24 @@ class _PatternMatch(Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs_sql, params = self.process_lhs(compiler, connection)
-        _, regex, _ = self.rhs
+        _, regex = self.rhs
         return f"{lhs_sql} ~ %s", [*params, regex]
 
     def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs_sql, params = self.process_lhs(compiler, connection)
-        glob, regex, exact = self.rhs
-        if exact:
-            return f"{lhs_sql} GLOB %s", [*params, glob]
-        return f"({lhs_sql} GLOB %s AND {lhs_sql} REGEXP %s)", [*params, glob, *params, regex]
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        alternatives, _ = self.rhs
+        sql, params = [], []
+        for tests in alternatives:
+            parts = []
+            for operator_name, pattern in tests:
+                parts.append(f"{lhs_sql} {_SQLITE_OPERATORS[operator_name]}")
+                params += [*lhs_params, pattern]
+            sql.append(" AND ".join(parts))
+        return "(" + " OR ".join(f"({part})" for part in sql) + ")", params
 
 
-def _pattern_match(path: str, *, glob: str, regex: str, exact: bool = False) -> Q:
-    return Q(_PatternMatch(F(path), (glob, regex, exact)))
+def _pattern_match(path: str, *, sqlite: tuple[_SqliteTest, ...], regex: str) -> Q:
+    return Q(_PatternMatch(F(path), (sqlite, regex)))
 
 
 _NOTHING = Q(pk__in=[])
@@ -124,9 +144,12 @@ class _QueryBuilder:
     def _text(self, value: str) -> Q:
         # Anki's unqualified search: a substring of the note's fields. `*` may
         # run across fields there too.
-        glob = f"*{search.pattern_to_glob(value)}*"
+        like, exact = search.pattern_to_like(value)
+        tests: _SqliteTest = (("LIKE", f"%{like}%"),)
+        if not exact:
+            tests += (("GLOB", f"*{search.pattern_to_glob(value)}*"),)
         regex = search.pattern_to_regex(value, any_char=".")
-        return _pattern_match("note__flds", glob=glob, regex=regex, exact=True)
+        return _pattern_match("note__flds", sqlite=(tests,), regex=regex)
 
     def _field(self, field: str, value: str) -> Q:
         matches = []
@@ -144,7 +167,9 @@ class _QueryBuilder:
         body = search.pattern_to_regex(value, any_char=_FIELD_CHAR)
         skip = f"(?:{_FIELD_CHAR}*{FIELD_SEPARATOR}){{{index}}}" if index else ""
         regex = f"\\A{skip}{body}(?:{FIELD_SEPARATOR}|\\Z)"
-        return _pattern_match("note__flds", glob=f"*{search.pattern_to_glob(value)}*", regex=regex)
+        like, _ = search.pattern_to_like(value)
+        tests = (("LIKE", f"%{like}%"), ("REGEXP", regex))
+        return _pattern_match("note__flds", sqlite=(tests,), regex=regex)
 
     def _deck(self, value: str) -> Q:
         # The deck itself or any deck under it.
@@ -156,7 +181,12 @@ class _QueryBuilder:
         # Tags are stored " a b ": the tag, or a child tag "value::...", between spaces.
         body = search.pattern_to_regex(value, any_char=_TAG_CHAR)
         regex = f"(?:\\A| ){body}(?:::{_TAG_CHAR}*)?(?: |\\Z)"
-        return _pattern_match("note__tags", glob=f"*{search.pattern_to_glob(value)}*", regex=regex)
+        like, exact = search.pattern_to_like(value)
+        if exact and not search.has_wildcards(value):
+            sqlite = ((("LIKE", f"% {like} %"),), (("LIKE", f"% {like}::%"),))
+        else:
+            sqlite = ((("LIKE", f"%{like}%"), ("REGEXP", regex)),)
+        return _pattern_match("note__tags", sqlite=sqlite, regex=regex)
 
     def _untagged(self, value: str) -> Q:
         return Q(note__tags__in=["", " "])

@@ -20,6 +20,7 @@ from flashcards.search import (
     pattern_matches,
     pattern_text,
     pattern_to_glob,
+    pattern_to_like,
     pattern_to_regex,
 )
 
@@ -325,3 +326,12 @@ def test_regex_escapes_what_regexes_treat_specially():
 def test_glob_spells_letters_as_classes_and_literal_globs_as_sets():
     assert pattern_to_glob("Ab*_") == "[Aa][Bb]*?"
     assert pattern_to_glob(r"1\*2?[x]") == "1[*]2[?][[][Xx]]"
+
+
+def test_like_escapes_its_own_wildcards_and_folds_only_what_sqlite_folds():
+    assert pattern_to_like("d*g_") == ("d%g_", True)
+    assert pattern_to_like(r"50%\_off\*") == (r"50\%\_off*", True)
+    assert pattern_to_like(r"a\\b") == ("a\\\\b", True)
+    # A non-ASCII letter with other cases: LIKE only pre-filters, a GLOB/regex decides.
+    assert pattern_to_like("élan") == ("_lan", False)
+    assert pattern_to_like("日本") == ("日本", True)

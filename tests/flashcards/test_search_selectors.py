@@ -357,6 +357,21 @@ def test_a_tag_wildcard_stays_inside_one_tag(owner, lib):
     assert found(owner, "tag:b_") == {"multi\nline#1"}
 
 
+def test_a_tag_wildcard_never_matches_the_space_between_tags(owner, lib):
+    assert found(owner, "tag:a_bz") == set()
+    assert found(owner, "tag:a") == {"multi\nline#1"}
+
+
+def test_sql_wildcard_characters_in_a_tag_are_plain_text(owner, lib):
+    basic = make_note_type_basic(owner, name="Tagged")
+    make_note(owner, basic, make_deck(owner, "Tags"), ["sure"], tags=["100%_sure"])
+    make_note(owner, basic, make_deck(owner, "Tags"), ["other"], tags=["100xxsure"])
+    assert found(owner, r"tag:100%\_sure") == {"sure#1"}
+    assert found(owner, "tag:100%_sure") == {"sure#1"}
+    assert found(owner, "tag:100%") == set()
+    assert found(owner, "tag:100*") == {"sure#1", "other#1"}
+
+
 def test_tag_none_finds_untagged_notes(owner, lib):
     assert found(owner, "tag:none") == {
         "{{c1::perro}} y {{c2::gato}}#1",

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from flashcards.models import Card, Deck, Note, NoteType, format_tags
-from flashcards.services.decks import create_deck
+from flashcards.services.decks import create_deck, split_deck_name
 from flashcards.services.notes import MAX_FIELD_LENGTH, card_ords_for
 from flashcards.services.notetypes import ensure_stock_note_types
 from flashcards.text import strip_html
@@ -117,8 +117,10 @@ class _TextImport:
             raise TextFormatError("There was nothing to import: the text has no rows.")
         if self.spec.notetype_column is None and self.note_type_for([]) is None:
             raise ImportError_(f"You have no note type called “{self.spec.note_type}”.")
-        if self.deck(self.spec.deck) is None:
-            raise ImportError_(f"“{self.spec.deck}” can't be used as a deck name.")
+        try:
+            split_deck_name(self.spec.deck or "Default")
+        except ValidationError:
+            raise ImportError_(f"“{self.spec.deck}” can't be used as a deck name.") from None
         done = 0
         for batch in chunks(rows, BATCH):
             self.import_batch(batch)

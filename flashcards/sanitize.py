@@ -12,9 +12,10 @@ in style attributes, and media that isn't the owner's own (remote or
 protocol-relative src). nh3 (ammonia, on html5ever) parses like a browser and
 serializes well-formed output, which is what stops mutation-XSS tricks.
 
-htmx note: attributes named data-hx-* are dropped, and the card container
-carries hx-disable (templates/flashcards/_card.html), so card HTML can't make
-htmx send requests.
+Only the data-* attributes Anki's and our own card markup use are kept
+(data-cloze, data-ordinal, data-av, data-tts-*), so card HTML can't trigger page
+scripts keyed on data attributes (htmx's data-hx-*, our data-confirm). The card
+container also carries hx-disable (templates/flashcards/_card.html).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ _DROPPED_WITH_CONTENT = frozenset(
 _GLOBAL_ATTRIBUTES = {
     "class", "style", "id", "title", "lang", "dir", "align", "valign", "width", "height",
     "role", "aria-label", "aria-hidden", "aria-describedby", "translate",
+    # Anki's cloze markup and our sound/TTS players
+    "data-cloze", "data-ordinal", "data-av",
 }  # fmt: skip
 
 _ATTRIBUTES: dict[str, set[str]] = {
@@ -82,6 +85,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
     # The type-answer box: a text field named typed_answer, nothing that could
     # fill or submit another form on the page.
     "input": {"autocomplete", "autocapitalize", "spellcheck", "placeholder", "size"},
+    "button": {"data-tts-text", "data-tts-lang", "data-tts-voices", "data-tts-speed"},
 }
 _ATTRIBUTE_VALUES = {"input": {"type": {"text"}, "name": {"typed_answer"}}}
 # A button in a card never submits the study form around it.
@@ -105,8 +109,6 @@ def _attribute_filter(media_url: MediaUrl | None):
         if attribute == "href":
             cleaned = _URL_NOISE.sub("", value).strip()
             return cleaned if _SAFE_HREF.match(cleaned) else None
-        if attribute.startswith("data-hx") or attribute.startswith("data-hx-"):
-            return None
         return value
 
     return keep
@@ -127,7 +129,6 @@ def sanitize_card_html(html: str, *, media_url: MediaUrl | None = None) -> str:
         attribute_filter=_attribute_filter(media_url),
         strip_comments=True,
         link_rel="noopener noreferrer",
-        generic_attribute_prefixes={"data-"},
         tag_attribute_values={
             tag: {name: set(values) for name, values in spec.items()}
             for tag, spec in _ATTRIBUTE_VALUES.items()

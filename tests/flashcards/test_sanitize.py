@@ -62,7 +62,11 @@ def assert_harmless(html: str) -> None:
         assert tag not in FORBIDDEN_TAGS, tag
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)
-            assert not name.startswith(("hx-", "data-hx")), (tag, name)
+            assert not name.startswith("hx-"), (tag, name)
+            if name.startswith("data-"):
+                assert name in {"data-cloze", "data-ordinal", "data-av"} or (
+                    tag == "button" and name.startswith("data-tts-")
+                ), (tag, name)
             assert name not in {"srcdoc", "formaction", "action", "srcset", "form"}, (tag, name)
             if name in URL_ATTRIBUTES:
                 url = _url(value)
@@ -145,6 +149,7 @@ XSS_CORPUS = [
     '<input type="hidden" name="rating" value="4" form="grade">',
     '<div data-hx-post="/accounts/delete" data-hx-trigger="load">x</div>',
     '<div hx-get="/accounts/logout" hx-trigger="load">x</div>',
+    '<button data-confirm="Delete everything?" data-browser-timezone>x</button>',
     '<div style="background:url(http://evil.example/x.png)">x</div>',
     "<div style=\"background:url('http://evil.example/x.png')\">x</div>",
     '<div style="background:u\\72 l(http://evil.example/x.png)">x</div>',

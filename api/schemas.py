@@ -7,15 +7,38 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 # Ids are 64-bit database keys; a bigger number is a client error, not a database one.
 MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+StrictBool = Annotated[bool, Field(strict=True)]
+
+
+def _true_or_false(value: Any) -> Any:
+    """Form fields arrive as text: take "true"/"false" only, not "0", "yes" or "on"."""
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError("must be true or false")
+
+
+FormBool = Annotated[bool, BeforeValidator(_true_or_false)]
 # No NUL characters: Postgres cannot store them in text.
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=1_000_000)]
 ShortText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=1000)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[^\x00\s]+$", max_length=200)]
+
+
+class Input(BaseModel):
+    """A request body: a JSON object with only the documented keys.
+
+    Plain pydantic rather than ninja's Schema, which reads attributes off any value
+    and so would take a JSON list for a body whose fields are all optional.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Error(Schema):
@@ -39,12 +62,12 @@ class DeckOut(Schema):
     parent_id: int | None
 
 
-class DeckIn(Schema):
+class DeckIn(Input):
     name: ShortText = Field(description='The full name; missing parents are created ("A::B").')
     description: Text = ""
 
 
-class DeckPatch(Schema):
+class DeckPatch(Input):
     name: ShortText | None = Field(None, description="A new full name moves the deck.")
     description: Text | None = None
 
@@ -77,7 +100,7 @@ class NoteOut(Schema):
     modified: datetime
 
 
-class NoteIn(Schema):
+class NoteIn(Input):
     note_type_id: Id
     deck_id: Id
     fields: dict[ShortText, Text] = Field(
@@ -86,7 +109,7 @@ class NoteIn(Schema):
     tags: list[Tag] = Field(default_factory=list, max_length=1000)
 
 
-class NotePatch(Schema):
+class NotePatch(Input):
     fields: dict[ShortText, Text] | None = Field(
         None, description="Field values by name; fields left out keep their value."
     )
@@ -107,9 +130,9 @@ class CardOut(Schema):
     flag: int
 
 
-class CardPatch(Schema):
+class CardPatch(Input):
     deck_id: Id | None = Field(None, description="Move the card to this deck.")
-    suspended: bool | None = None
+    suspended: StrictBool | None = None
 
 
 class MediaOut(Schema):
@@ -144,15 +167,15 @@ class StudyNext(Schema):
     )
 
 
-class GradeIn(Schema):
+class GradeIn(Input):
     card_id: Id
-    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy.")
+    rating: int = Field(ge=1, le=4, strict=True, description="1 Again, 2 Hard, 3 Good, 4 Easy.")
     shown_version: ShortText = Field(description="From the next-card answer.")
     review_id: UUID = Field(
         description="Made by the client once per answer; a repeated grade with the same id "
         "is recorded once."
     )
-    duration_ms: int = Field(0, ge=0, le=3_600_000)
+    duration_ms: int = Field(0, ge=0, le=3_600_000, strict=True)
 
 
 class GradeOut(Schema):
@@ -163,7 +186,7 @@ class GradeOut(Schema):
     interval_days: int
 
 
-class UndoIn(Schema):
+class UndoIn(Input):
     review_id: UUID | None = Field(
         None, description="The review to take back; without it, the latest review."
     )

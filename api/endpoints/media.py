@@ -6,16 +6,18 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest
-from ninja import File, Form, Query, Router, Status
+from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from api.main import PageQuery, paginate, user_of, with_errors
-from api.schemas import MediaOut, MediaPage
+from api.schemas import FormBool, MediaOut, MediaPage
 from flashcards.forms import validate_upload
 from flashcards.models import Media
 from flashcards.services.media import delete_media, media_path, store_media
 
 router = Router(tags=["media"])
+REPLACE_FIELD = Form(False)
+FILENAME = Path(..., min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")
 
 _BINARY = {
     "responses": {
@@ -56,7 +58,7 @@ def upload_media(
     request: HttpRequest,
     file: File[UploadedFile],
     filename: str = Form("", max_length=255),
-    replace: bool = Form(False),
+    replace: FormBool = REPLACE_FIELD,
 ) -> Status[dict[str, Any]]:
     """Store a picture, sound or video under `filename` (default: the upload's name).
 
@@ -79,7 +81,7 @@ def upload_media(
 @router.get(
     "/media/{filename}", response=with_errors({}, 400, 401, 404, 422, 429), openapi_extra=_BINARY
 )
-def download_media(request: HttpRequest, filename: str) -> FileResponse:
+def download_media(request: HttpRequest, filename: str = FILENAME) -> FileResponse:
     """The bytes, always as application/octet-stream (the listing says the real type)."""
     media = _media_for(request, filename)
     path = media_path(media.sha256)
@@ -96,7 +98,7 @@ def download_media(request: HttpRequest, filename: str) -> FileResponse:
 
 
 @router.delete("/media/{filename}", response=with_errors({204: None}))
-def remove_media(request: HttpRequest, filename: str) -> Status[None]:
+def remove_media(request: HttpRequest, filename: str = FILENAME) -> Status[None]:
     media = _media_for(request, filename)
     delete_media(owner=user_of(request), filenames=[media.filename])
     return Status(204, None)

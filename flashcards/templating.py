@@ -47,6 +47,7 @@ from flashcards.anki_text import (
 from flashcards.anki_text import cloze_numbers as _cloze_numbers
 
 __all__ = [
+    "SPECIAL_FIELDS",
     "AvTag",
     "RenderedCard",
     "SoundTag",
@@ -61,6 +62,7 @@ __all__ = [
 
 DEFAULT_FONT = ("Arial", 20)
 MAX_CLOZE_ORD = 499  # Anki caps cloze cards at c500
+# Names a template may use besides the note's fields (and {{#c1}}, {{#c2}} ...).
 SPECIAL_FIELDS = frozenset(
     {"FrontSide", "Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag", "CardID"}
 )
@@ -549,6 +551,11 @@ class RenderedCard:
             for tag in (*self.question_av, *self.answer_av)
             if isinstance(tag, SoundTag)
         ]
+
+    @property
+    def tts(self) -> list[TtsTag]:
+        """Every text-to-speech request on the card, question side first."""
+        return [tag for tag in (*self.question_av, *self.answer_av) if isinstance(tag, TtsTag)]
 
 
 def render_card(

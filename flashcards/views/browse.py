@@ -14,9 +14,12 @@ from config.types import AuthedRequest
 from flashcards.access import decks_of, get_card_for_user
 from flashcards.forms import BulkForm
 from flashcards.models import Card
+from flashcards.rendering import render_card_html
 from flashcards.search import SearchError
+from flashcards.selectors import search_cards
 from flashcards.services.notes import change_tags, delete_notes, move_cards
 from reviews.models import CardState
+from reviews.services import set_suspended
 
 PAGE_SIZE = 50
 SORTS = {
@@ -37,8 +40,6 @@ def browse(request: AuthedRequest) -> HttpResponse:
     sort = request.GET.get("sort", "-created")
     if sort not in SORTS:
         sort = "-created"
-    from flashcards.selectors import search_cards  # TEMP lazy
-
     error = None
     try:
         cards = search_cards(user=request.user, query=query)
@@ -99,8 +100,6 @@ def browse_bulk(request: AuthedRequest) -> HttpResponse:
         count = change_tags(owner=user, note_ids=note_ids, remove=[data["tags"]])
         messages.success(request, f"Removed tags from {count} notes.")
     elif action in {"suspend", "unsuspend"}:
-        from reviews.services import set_suspended  # TEMP lazy
-
         count = set_suspended(learner=user, card_ids=card_ids, suspended=action == "suspend")
         messages.success(request, f"{action.capitalize()}ed {count} cards.")
     elif action == "delete":
@@ -113,7 +112,5 @@ def browse_bulk(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def card_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     card = get_card_for_user(request.user, pk)
-    from flashcards.rendering import render_card_html  # TEMP lazy
-
     rendered = render_card_html(card, reveal=True)
     return render(request, "flashcards/card_preview.html", {"card": card, "rendered": rendered})

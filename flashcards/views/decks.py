@@ -18,11 +18,10 @@ from flashcards.services.decks import (
     rename_deck,
 )
 from flashcards.services.notetypes import ensure_stock_note_types
+from reviews.selectors import deck_counts
 
 
 def _deck_rows(request: AuthedRequest) -> list[dict]:
-    from reviews.selectors import deck_counts  # TEMP lazy until reviews lands
-
     decks = list(decks_of(request.user))
     counts = deck_counts(learner=request.user, decks=decks)
     return [{"deck": deck, "counts": counts.get(deck.pk)} for deck in decks]
@@ -77,8 +76,6 @@ def deck_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Saved “{deck.full_name}”.")
                 return redirect("flashcards:deck_detail", pk=deck.pk)
         status = 422
-    from reviews.selectors import deck_counts  # TEMP lazy
-
     counts = deck_counts(learner=request.user, decks=[deck]).get(deck.pk)
     children = decks_of(request.user).filter(full_name__startswith=deck.full_name + "::")
     context = {

@@ -16,6 +16,7 @@ from config.types import AuthedRequest
 from flashcards.access import get_deck_for_user, get_note_for_user, get_note_type_for_user
 from flashcards.forms import NoteForm, validate_upload
 from flashcards.models import Deck, NoteType
+from flashcards.rendering import render_preview
 from flashcards.services.decks import default_deck
 from flashcards.services.media import content_type_for, store_media
 from flashcards.services.notes import add_note, delete_notes, update_note
@@ -182,8 +183,6 @@ def note_preview(request: AuthedRequest) -> HttpResponse:
         spec["name"]: request.POST.get(f"field_{i}", "") for i, spec in enumerate(note_type.fields)
     }
     deck = Deck.objects.filter(owner=request.user, pk=request.POST.get("deck") or 0).first()
-    from flashcards.rendering import render_preview  # TEMP lazy
-
     previews = render_preview(
         note_type=note_type,
         fields=values,

@@ -15,6 +15,7 @@ from config.types import AuthedRequest
 from flashcards.access import get_note_type_for_user
 from flashcards.forms import CssForm, NameForm, NoteTypeCreateForm, TemplateForm
 from flashcards.models import Note, NoteType
+from flashcards.rendering import render_preview
 from flashcards.services import notetypes as service
 
 
@@ -55,8 +56,6 @@ def _sample_fields(note_type: NoteType) -> dict[str, str]:
 
 
 def _detail_context(request: AuthedRequest, note_type: NoteType, **forms) -> dict:
-    from flashcards.rendering import render_preview  # TEMP lazy
-
     template_forms = [
         forms.pop(f"template_{i}", None) or TemplateForm(initial=template, prefix=f"t{i}")
         for i, template in enumerate(note_type.templates)

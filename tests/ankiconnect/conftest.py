@@ -57,5 +57,5 @@ def other_anki(other_user) -> AnkiConnect:
 
 
 @pytest.fixture
-def keyless() -> AnkiConnect:
+def keyless(db) -> AnkiConnect:
     return AnkiConnect(Client(), None)

@@ -131,12 +131,12 @@ def _scan(text: str) -> list[_Token]:
         if ch in "()":
             tokens.append(ch)
             i += 1
-        elif ch == "-" and not after_neg:
-            if i + 1 >= n or text[i + 1].isspace() or text[i + 1] == ")":
-                raise SearchError(
-                    "A '-' must be followed by what to leave out, as in -tag:done. "
-                    "To search for a dash, write \\-."
-                )
+        elif ch == "-" and not after_neg and i + 1 < n and not text[i + 1].isspace():
+            # A lone "-" (before a space, a ")" or the end) is the text "-", as in Anki.
+            if text[i + 1] == ")":
+                tokens.append(Term(TEXT, "-"))
+                i += 1
+                continue
             tokens.append(_NEG)
             i += 1
             after_neg = True

@@ -91,6 +91,13 @@ def test_a_double_dash_negates_text_starting_with_a_dash_as_anki_does():
     assert parse_search("--dog") == Not(text("-dog"))
 
 
+def test_a_lone_dash_is_the_text_dash_as_in_anki():
+    assert parse_search("-") == text("-")
+    assert parse_search("dog - cat") == And((text("dog"), text("-"), text("cat")))
+    assert parse_search("(-)") == text("-")
+    assert parse_search("(a -)") == And((text("a"), text("-")))
+
+
 def test_a_negated_or_is_a_word():
     assert parse_search("a -or") == And((text("a"), Not(text("or"))))
 
@@ -222,9 +229,6 @@ def test_terms_combine_with_everything_else():
         ("and dog", "'and' needs something"),
         ("dog and", "'and' needs something"),
         ("dog and or cat", "'or' needs something"),
-        ("-", "'-' must be followed"),
-        ("dog - cat", "'-' must be followed"),
-        ("(-)", "'-' must be followed"),
         ('"dog', "quote"),
         ('deck:"My Deck', "quote"),
         ('""', "nothing between the quotes"),

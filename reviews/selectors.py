@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from flashcards.models import DECK_SEPARATOR, Card, Deck
+from reviews import scheduling
 from reviews.models import CardState, DeckOptions, Preset, ReviewLog
 from reviews.scheduling import KIND_REVIEW
 
@@ -306,6 +307,12 @@ class StudyPlan:
     decks: tuple[PlanDeck, ...]
     presets: dict[int | None, dict[str, Any]]  # preset id -> PLAN_PRESET_FIELDS values
     built_at: str = ""
+    root_name: str = ""
+    root_owner_id: int = 0
+
+    def root_deck(self) -> Deck:
+        """The opened deck as the plan saw it (id, owner and name; not re-read)."""
+        return Deck(pk=self.root_id, owner_id=self.root_owner_id, full_name=self.root_name)
 
     @property
     def deck_ids(self) -> list[int]:
@@ -327,6 +334,8 @@ class StudyPlan:
             "decks": [asdict(deck) for deck in self.decks],
             "presets": [[key, values] for key, values in self.presets.items()],
             "built_at": self.built_at,
+            "root_name": self.root_name,
+            "root_owner_id": self.root_owner_id,
         }
 
     @classmethod
@@ -336,6 +345,8 @@ class StudyPlan:
             decks=tuple(PlanDeck(**deck) for deck in data["decks"]),
             presets=dict(data["presets"]),
             built_at=data.get("built_at", ""),
+            root_name=data.get("root_name", ""),
+            root_owner_id=data.get("root_owner_id", 0),
         )
 
 
@@ -374,6 +385,8 @@ def study_plan(learner: User, root: Deck, now: datetime | None = None) -> StudyP
         decks=tuple(decks),
         presets=values,
         built_at=(now or timezone.now()).isoformat(),
+        root_name=root.full_name,
+        root_owner_id=root.owner_id,
     )
 
 
@@ -512,6 +525,46 @@ def _choose(plan: StudyPlan, rows: list[CardState], day: StudyDay) -> Queue:
     if learning and learning[0].due <= day.now + LEARN_AHEAD:
         return Queue(learning[0], "learning", counts)
     return Queue(None, "", counts, waiting_until=learning[0].due if learning else None)
+
+
+# --- The answer buttons ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerButton:
+    rating: int
+    name: str  # "Again", "Hard", "Good", "Easy"
+    interval: str  # what this grade schedules, as Anki labels it: "10m", "3d"
+
+
+def answer_buttons(
+    *,
+    learner: User,
+    card: Card,
+    state: CardState | None,
+    preset: Preset,
+    now: datetime | None = None,
+) -> list[AnswerButton]:
+    """The four grades with the interval each one gives (the same the grade will give)."""
+    schedule = state.schedule() if state else scheduling.Schedule()
+    seed = scheduling.fuzz_seed(learner.pk, card.pk, schedule.reps)
+    outcomes = scheduling.next_states(
+        schedule, now or timezone.now(), preset.scheduler_config(), seed
+    )
+    return [
+        AnswerButton(rating, str(name), outcomes[rating].label)
+        for rating, name in ReviewLog.RATING_CHOICES
+    ]
+
+
+# --- Optimizer -------------------------------------------------------------------------
+
+
+def review_history_size(*, learner: User, deck_ids: Sequence[int]) -> int:
+    """How many reviews of review-state cards the learner has in these decks."""
+    return ReviewLog.objects.filter(
+        learner=learner, card__deck_id__in=list(deck_ids), kind=KIND_REVIEW
+    ).count()
 
 
 # --- After the session ------------------------------------------------------------------

@@ -22,7 +22,13 @@ from accounts.models import User
 from flashcards.models import Card, Deck, Note, format_tags
 from reviews import scheduling
 from reviews.models import CardState, DeckOptions, Preset, ReviewLog
-from reviews.selectors import StudyDay, learner_can_study_deck, preset_for_deck
+from reviews.selectors import (
+    StudyDay,
+    StudyPlan,
+    learner_can_study_deck,
+    preset_for_deck,
+    study_plan,
+)
 
 LEECH_TAG = "leech"
 MAX_DURATION_MS = 60_000  # as Anki: a card left open longer counts as a minute
@@ -120,6 +126,18 @@ def ensure_card_states(
     )
     moved.update(deck_id=Subquery(Card.objects.filter(pk=OuterRef("card_id")).values("deck_id")))
     return added
+
+
+def start_session(*, learner: User, deck: Deck, now: datetime | None = None) -> StudyPlan:
+    """Open `deck` to study: its plan (decks and presets), with every card given a state row."""
+    plan = study_plan(learner, deck, now)
+    random_ids = [
+        plan_deck.id
+        for plan_deck in plan.decks
+        if plan.preset(plan_deck.preset_id).new_card_order == Preset.ORDER_RANDOM
+    ]
+    ensure_card_states(learner=learner, deck_ids=plan.deck_ids, random_deck_ids=random_ids)
+    return plan
 
 
 def _state_row(learner: User, card: Card) -> CardState:

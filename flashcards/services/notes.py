@@ -35,12 +35,13 @@ def normalize_fields(note_type: NoteType, values: Sequence[str] | dict[str, str]
     return [str(value) for value in result]
 
 
-def card_ords_for(note_type: NoteType, fields: list[str]) -> list[int]:
+def card_ords_for(note_type: NoteType, fields: list[str], tags: Iterable[str] = ()) -> list[int]:
     field_map = dict(zip(note_type.field_names, fields, strict=False))
     return nonempty_card_ords(
         templates=note_type.templates,
         fields=field_map,
         is_cloze=note_type.is_cloze,
+        tags=list(tags),
         ensure_one=False,
     )
 
@@ -74,7 +75,8 @@ def add_note(
 ) -> Note:
     """Add a note and the cards it makes, as Anki's Add dialog does."""
     values = normalize_fields(note_type, fields)
-    ords = card_ords_for(note_type, values)
+    tags = list(tags)
+    ords = card_ords_for(note_type, values, tags)
     if not ords:
         raise _no_cards_error(note_type)
     note = Note(owner=owner, note_type=note_type, tags=format_tags(tags))
@@ -100,12 +102,12 @@ def update_note(
     Learners' progress on the cards that stay is untouched: it lives on CardState.
     """
     values = normalize_fields(note.note_type, fields)
-    ords = card_ords_for(note.note_type, values)
+    tags = note.tag_list if tags is None else list(tags)
+    ords = card_ords_for(note.note_type, values, tags)
     if not ords:
         raise _no_cards_error(note.note_type)
     note.fields = values
-    if tags is not None:
-        note.tags = format_tags(tags)
+    note.tags = format_tags(tags)
     refresh_derived_columns(note)
     note.save()
     sync_note_cards(note=note, wanted_ords=ords, deck=deck)

@@ -13,6 +13,7 @@ from flashcards.models import FIELD_SEPARATOR, Card, Note, NoteType
 from flashcards.services.decks import delete_notes_without_cards
 from flashcards.services.notes import card_ords_for, refresh_derived_columns
 from flashcards.stock import STOCK_NOTE_TYPES
+from flashcards.templating import SPECIAL_FIELDS, field_names_in, template_error
 
 _BAD_FIELD_CHARS = re.compile(r'[:{}"\x1f]')
 
@@ -175,12 +176,13 @@ def add_template(*, note_type: NoteType, name: str) -> NoteType:
 def update_template(
     *, note_type: NoteType, index: int, name: str, qfmt: str, afmt: str
 ) -> NoteType:
-    from flashcards.templating import field_names_in
-
     if not qfmt.strip():
         raise ValidationError("The front template can't be empty.")
-    known = {*note_type.field_names, "FrontSide", "Tags", "Deck", "Subdeck", "Card", "CardFlag"}
+    known = {*note_type.field_names, *SPECIAL_FIELDS}
     for side, text in (("front", qfmt), ("back", afmt)):
+        problem = template_error(text)
+        if problem:
+            raise ValidationError(f"The {side} template has a problem: {problem}")
         unknown = sorted(field_names_in(text) - known)
         if unknown:
             raise ValidationError(f"The {side} template uses an unknown field: {unknown[0]}.")
@@ -239,7 +241,7 @@ def resync_cards(*, note_type: NoteType) -> None:
     A note that would be left with no card keeps its first one, as Anki's
     "Empty Cards" never removes a note's last card.
     """
-    notes = Note.objects.filter(note_type=note_type).only("id", "flds")
+    notes = Note.objects.filter(note_type=note_type).only("id", "flds", "tags")
     existing: dict[int, dict[int, int]] = {}
     home_deck: dict[int, int] = {}
     for note_id, ord_, card_id, deck_id in (
@@ -252,7 +254,7 @@ def resync_cards(*, note_type: NoteType) -> None:
     to_create: list[Card] = []
     to_delete: list[int] = []
     for note in notes.iterator(chunk_size=2000):
-        wanted = set(card_ords_for(note_type, note.flds.split(FIELD_SEPARATOR)))
+        wanted = set(card_ords_for(note_type, note.flds.split(FIELD_SEPARATOR), note.tag_list))
         have = existing.get(note.pk, {})
         for ord_ in wanted - set(have):
             to_create.append(Card(note_id=note.pk, deck_id=home_deck[note.pk], ord=ord_))

@@ -55,18 +55,18 @@ def browser() -> Iterator:
 @pytest.fixture
 def page(browser, live_server, settings, tmp_path) -> Iterator:
     settings.MEDIA_ROOT = tmp_path / "media"
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 860}
-    )
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
         "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
     )
     yield page
     context.close()

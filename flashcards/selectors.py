@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -58,7 +59,8 @@ def visible_cards_q(user: User) -> Q:
 def search_cards(*, user: User, query: str, learner: User | None = None) -> QuerySet[Card]:
     """Cards visible to `user` that match `query` (Anki's search syntax).
 
-    `is:`, `flag:` and `added:` read `learner`'s scheduling (default: `user`).
+    `is:` and `flag:` read `learner`'s scheduling, and `is:due` and `added:`
+    their study day (default learner: `user`).
     Raises search.SearchError, whose message is meant for the user, when the
     query cannot be parsed. An empty query matches every visible card. The
     queryset is unordered: callers order it.
@@ -112,6 +114,12 @@ def _pattern_match(path: str, *, sqlite: tuple[_SqliteTest, ...], regex: str) ->
 
 
 _NOTHING = Q(pk__in=[])
+
+
+def _of_note_types(pks: list[int]) -> Q:
+    return Q(note__note_type_id__in=pks) if pks else _NOTHING
+
+
 _FIELD_CHAR = f"[^{FIELD_SEPARATOR}]"
 _TAG_CHAR = "[^ ]"
 
@@ -152,15 +160,19 @@ class _QueryBuilder:
         return _pattern_match("note__flds", sqlite=(tests,), regex=regex)
 
     def _field(self, field: str, value: str) -> Q:
-        matches = []
+        # Note types grouped by where the field sits: a field that many types
+        # share costs one test per position, not one per type.
+        by_index: dict[int, list[int]] = defaultdict(list)
         for note_type in self._note_types:
             for index, name in enumerate(note_type.field_names):
-                if not search.pattern_matches(field, name):
-                    continue
-                q = Q(note__note_type_id=note_type.pk)
-                if value != "*":
-                    q &= self._field_value(index, value)
-                matches.append(q)
+                if search.pattern_matches(field, name):
+                    by_index[index].append(note_type.pk)
+        if value == "*":  # any note whose type has the field
+            return _of_note_types(sorted({pk for pks in by_index.values() for pk in pks}))
+        matches = [
+            _of_note_types(pks) & self._field_value(index, value)
+            for index, pks in sorted(by_index.items())
+        ]
         return functools.reduce(operator.or_, matches, _NOTHING)
 
     def _field_value(self, index: int, value: str) -> Q:
@@ -200,15 +212,19 @@ class _QueryBuilder:
         if value.isdigit():
             # Template number for standard note types, cloze number for cloze: ord + 1.
             return Q(ord=int(value) - 1)
-        matches = []
+        by_ord: dict[int, list[int]] = defaultdict(list)
+        cloze_types = []
         for note_type in self._note_types:
             for ord_, template in enumerate(note_type.templates):
                 if not search.pattern_matches(value, template.get("name", "")):
                     continue
-                q = Q(note__note_type_id=note_type.pk)
-                if not note_type.is_cloze:  # a cloze type's one template makes every card
-                    q &= Q(ord=ord_)
-                matches.append(q)
+                if note_type.is_cloze:  # its one template makes every card
+                    cloze_types.append(note_type.pk)
+                else:
+                    by_ord[ord_].append(note_type.pk)
+        matches = [_of_note_types(pks) & Q(ord=ord_) for ord_, pks in sorted(by_ord.items())]
+        if cloze_types:
+            matches.append(_of_note_types(cloze_types))
         return functools.reduce(operator.or_, matches, _NOTHING)
 
     def _nid(self, value: str) -> Q:
@@ -262,3 +278,6 @@ class _QueryBuilder:
         # added:1 is today (the learner's study day), added:2 today and yesterday.
         since = self.learner.next_day_starts() - timedelta(days=int(value))
         return Q(created__gte=since)
+
+
+# --- End of card search ------------------------------------------------------------

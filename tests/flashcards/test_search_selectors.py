@@ -252,6 +252,20 @@ def test_a_field_search_reads_the_right_position_in_each_note_type(owner, lib):
     assert found(owner, "word:house") == set()
 
 
+def test_a_field_at_different_positions_in_different_note_types(owner, lib):
+    flipped = make_note_type(
+        owner,
+        name="Flipped vocab",
+        fields=[{"name": "Meaning"}, {"name": "Word"}],
+        templates=[{"name": "Recall", "qfmt": "{{Meaning}}", "afmt": "{{Word}}"}],
+    )
+    make_note(owner, flipped, make_deck(owner, "Flipped"), ["house", "casa"])
+    assert found(owner, "meaning:house") == {"maison#1", "house#1"}
+    assert found(owner, "word:casa") == {"house#1"}
+    assert found(owner, "word:*") == {"maison#1", "house#1"}
+    assert found(owner, "card:re*") == {"maison#1", "house#1"}
+
+
 def test_a_field_name_may_hold_wildcards(owner, lib):
     assert found(owner, "*:house") == {"maison#1"}
     assert found(owner, "m*:house") == {"maison#1"}

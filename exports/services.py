@@ -26,13 +26,13 @@ from exports.progress import ProgressClock, write_progress
 from exports.records import ExportNote
 from exports.selectors import (
     ExportScope,
+    PackageIds,
     card_progress,
     count_notes,
     export_decks,
     export_note_types,
     iter_export_notes,
     media_files,
-    package_ids,
     review_entries,
 )
 
@@ -95,7 +95,7 @@ def write_export(
 ) -> BuiltExport:
     """Write the scope as `fmt` to a binary file object; the path in the result is unset."""
     built = BuiltExport(path=Path(), filename=download_name(scope.name, fmt))
-    ids = package_ids(scope)
+    ids = PackageIds()
     note_types = export_note_types(scope)
     decks = export_decks(scope)
     notes = iter_export_notes(scope, ids=ids)

@@ -22,9 +22,15 @@ def workload_svg(points: Sequence[dict[str, Any]], *, current: float | None = No
     y_max = max(max(ys), 1.0) * 1.1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
+    # Points are spread evenly (the retentions are not), so every label has room.
     def x_at(value: float) -> float:
-        span = (x_max - x_min) or 1.0
-        return LEFT + (value - x_min) / span * plot_w
+        slots = max(1, len(xs) - 1)
+        for index in range(len(xs) - 1):
+            low, high = xs[index], xs[index + 1]
+            if low <= value <= high:
+                part = (value - low) / ((high - low) or 1.0)
+                return LEFT + (index + part) / slots * plot_w
+        return LEFT + (0 if value <= x_min else plot_w)
 
     def y_at(value: float) -> float:
         return TOP + plot_h - value / y_max * plot_h

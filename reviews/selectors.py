@@ -598,11 +598,15 @@ def today_summary(
     )
 
 
-def last_review_today(*, learner: User, now: datetime | None = None) -> ReviewLog | None:
-    """The learner's latest review of the day, which Undo takes back."""
+def last_review_today(
+    *, learner: User, deck_ids: Sequence[int], now: datetime | None = None
+) -> ReviewLog | None:
+    """The learner's latest review of the day in these decks, which Undo takes back."""
     day = StudyDay.of(learner, now)
     return (
-        ReviewLog.objects.filter(learner=learner, reviewed_at__gte=day.starts)
+        ReviewLog.objects.filter(
+            learner=learner, deck_id__in=list(deck_ids), reviewed_at__gte=day.starts
+        )
         .order_by("-reviewed_at", "-pk")
         .only("review_id", "card_id", "reviewed_at")
         .first()

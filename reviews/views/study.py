@@ -135,6 +135,7 @@ def _render(
         "card": card,
         "side": side,
         "notice": notice,
+        "notice_is_warning": status == 409,
         "last_review_id": last_review_id,
         "form": form,
     }
@@ -163,8 +164,8 @@ def _render(
     return render(request, template, context, status=status)
 
 
-def _last_review_id(request: AuthedRequest) -> uuid.UUID | None:
-    last = last_review_today(learner=request.user)
+def _last_review_id(request: AuthedRequest, plan: StudyPlan) -> uuid.UUID | None:
+    last = last_review_today(learner=request.user, deck_ids=plan.deck_ids)
     return last.review_id if last else None
 
 
@@ -179,7 +180,7 @@ def study(request: AuthedRequest, deck_id: int) -> HttpResponse:
     plan = _start(request, deck)
     queue = next_in_queue(learner=request.user, plan=plan)
     return _render(
-        request, deck=deck, plan=plan, queue=queue, last_review_id=_last_review_id(request)
+        request, deck=deck, plan=plan, queue=queue, last_review_id=_last_review_id(request, plan)
     )
 
 
@@ -246,7 +247,7 @@ def grade(request: AuthedRequest, deck_id: int, card_id: int) -> HttpResponse:
             queue=queue,
             notice="That card changed since it was shown (graded in another tab, or edited), "
             "so the grade was not recorded. Here is the card as it is now.",
-            last_review_id=_last_review_id(request),
+            last_review_id=_last_review_id(request, plan),
             status=409,
         )
     queue = next_in_queue(learner=request.user, plan=plan)
@@ -270,7 +271,7 @@ def undo(request: AuthedRequest, deck_id: int) -> HttpResponse:
             plan=plan,
             queue=queue,
             notice="Nothing to undo.",
-            last_review_id=_last_review_id(request),
+            last_review_id=_last_review_id(request, plan),
         )
     card, state = get_study_card(request.user, undone.card_id)
     return _render(
@@ -281,7 +282,7 @@ def undo(request: AuthedRequest, deck_id: int) -> HttpResponse:
         card=card,
         state=state,
         notice="Undone.",
-        last_review_id=_last_review_id(request),
+        last_review_id=_last_review_id(request, plan),
     )
 
 

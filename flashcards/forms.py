@@ -105,16 +105,23 @@ class NameForm(forms.Form):
 class TemplateForm(forms.Form):
     name = forms.CharField(max_length=200)
     qfmt = forms.CharField(
-        label="Front template", strip=False, widget=forms.Textarea(attrs={"rows": 6})
+        label="Front template",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "code", "spellcheck": "false"}),
     )
     afmt = forms.CharField(
-        label="Back template", strip=False, widget=forms.Textarea(attrs={"rows": 6})
+        label="Back template",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "code", "spellcheck": "false"}),
     )
 
 
 class CssForm(forms.Form):
     css = forms.CharField(
-        label="Styling", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 10})
+        label="Styling",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "class": "code", "spellcheck": "false"}),
     )
 
 

@@ -47,15 +47,24 @@ def browse(request: AuthedRequest) -> HttpResponse:
         error = str(exc)
         cards = Card.objects.none()
     states = CardState.objects.filter(learner=request.user, card=OuterRef("pk"))
-    cards = (
-        cards.select_related("note", "note__note_type", "deck")
+    ordering = SORTS[sort][0]
+    if sort == "due":
+        cards = cards.annotate(learner_due=Subquery(states.values("due")[:1]))
+    # Page through ids only, then load the page's 50 rows with their joins:
+    # sorting whole annotated rows cost SQLite most of a second at 100,000 cards.
+    paginator = Paginator(cards.order_by(ordering, "id").values_list("id", flat=True), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = {
+        card.pk: card
+        for card in Card.objects.filter(pk__in=ids)
+        .select_related("note", "note__note_type", "deck")
         .annotate(
             learner_due=Subquery(states.values("due")[:1]),
             learner_suspended=Subquery(states.values("suspended")[:1]),
         )
-        .order_by(SORTS[sort][0], "id")
-    )
-    page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
+    }
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
     base_query = urlencode({"q": query, "sort": sort})
     context = {
         "query": query,

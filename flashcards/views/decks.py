@@ -10,11 +10,13 @@ from django.views.decorators.http import require_http_methods
 from config.types import AuthedRequest
 from flashcards.access import decks_of, get_deck_for_user
 from flashcards.forms import DeckForm
+from flashcards.models import Card
 from flashcards.services.decks import (
     create_deck,
     default_deck,
     delete_deck,
     deletion_summary,
+    descendant_ids,
     rename_deck,
 )
 from flashcards.services.notetypes import ensure_stock_note_types
@@ -83,7 +85,7 @@ def deck_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "form": form,
         "counts": counts,
         "children": children,
-        "card_total": deck.cards.count(),
+        "card_total": Card.objects.filter(deck_id__in=descendant_ids(deck)).count(),
     }
     return render(request, "flashcards/deck_detail.html", context, status=status)
 

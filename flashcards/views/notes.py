@@ -190,6 +190,8 @@ def note_preview(request: AuthedRequest) -> HttpResponse:
         deck_name=deck.full_name if deck else "",
         owner_id=request.user.pk,
     )
+    # An empty editor shows a hint, not Anki's "front of this card is blank" card.
+    previews = [preview for preview in previews if not preview.is_empty]
     return render(
         request, "flashcards/_preview.html", {"previews": previews, "note_type": note_type}
     )

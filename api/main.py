@@ -142,11 +142,12 @@ def with_errors(ok: dict[int, Any], *codes: int) -> dict[int, Any]:
 
 
 def register_routes() -> None:
-    from api.endpoints import content, media, study
+    from api.endpoints import content, jobs, media, study
 
     api.add_router("", content.router)
     api.add_router("", media.router)
     api.add_router("", study.router)
+    api.add_router("", jobs.router)
 
 
 register_routes()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -220,4 +220,52 @@ class CardPage(Schema):
 
 class MediaPage(Schema):
     items: list[MediaOut]
+    count: int
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str = Field(description='"package" (.apkg/.colpkg) or "text" (CSV/TSV).')
+    source_name: str
+    status: str = Field(description='"pending", "running", "done" or "failed".')
+    percent: int
+    report: dict[str, Any] | None = Field(
+        description="When done: decks, notes added/updated/unchanged, cards, media, reviews, "
+        "warnings."
+    )
+    error: str
+    created: datetime
+    finished: datetime | None
+
+
+class ImportJobPage(Schema):
+    items: list[ImportJobOut]
+    count: int
+
+
+class ExportIn(Input):
+    deck_id: Id = Field(description="Exported with its subdecks.")
+    format: Literal["apkg", "csv", "tsv"] = "apkg"
+    with_progress: StrictBool = Field(
+        False, description="Include your scheduling and review history (apkg only)."
+    )
+
+
+class ExportJobOut(Schema):
+    id: int
+    title: str
+    format: str
+    status: str = Field(description='"pending", "running", "done" or "failed".')
+    percent: int
+    filename: str
+    file_size: int
+    missing_media: list[str]
+    error: str
+    created: datetime
+    finished: datetime | None
+    download: str | None = Field(description="Where to GET the file once it is done.")
+
+
+class ExportJobPage(Schema):
+    items: list[ExportJobOut]
     count: int

@@ -198,6 +198,38 @@ def retrievability(schedule: Schedule, now: datetime, config: SchedulerConfig) -
     return scheduler.get_card_retrievability(_to_fsrs(schedule, _utc(now)), _utc(now))
 
 
+def forgetting_curve(parameters: tuple[float, ...] | list[float]) -> tuple[float, float]:
+    """FSRS's forgetting curve as (decay, factor): R = (1 + factor * days / stability) ** decay.
+
+    For code that must evaluate recall over many cards at once (in SQL), where calling
+    retrievability() per card is too slow; it gives the same numbers, with `days` the
+    whole days since the last review.
+    """
+    decay = -float(parameters[20]) if len(parameters) > 20 else -fsrs.scheduler.FSRS_DEFAULT_DECAY
+    return decay, 0.9 ** (1 / decay) - 1
+
+
+def forgetting_curve(parameters: tuple[float, ...] | list[float]) -> tuple[float, float]:
+    """FSRS-6's forgetting curve as (decay, factor): R = (1 + factor * t / S) ** decay.
+
+    `t` is whole days since the last review and `S` the stability, as
+    fsrs.Scheduler.get_card_retrievability computes it. The decay is the 21st
+    parameter (negated); older 17/19-parameter sets used FSRS-5's fixed 0.5.
+    Statistics compute R in SQL from these two numbers, so this stays the one
+    place the formula's constants come from.
+    """
+    decay = -float(parameters[20]) if len(parameters) > 20 else -0.5
+    return decay, 0.9 ** (1 / decay) - 1
+
+
+def recall_probability(
+    elapsed_days: int, stability: float, parameters: tuple[float, ...] | list[float]
+) -> float:
+    """R after `elapsed_days` whole days at `stability`: the same number fsrs gives."""
+    decay, factor = forgetting_curve(parameters)
+    return (1 + factor * max(0, elapsed_days) / stability) ** decay
+
+
 def replay(
     ratings: list[tuple[int, datetime]], config: SchedulerConfig, seed_prefix: tuple[int, int]
 ) -> Schedule:

@@ -209,19 +209,6 @@ def forgetting_curve(parameters: tuple[float, ...] | list[float]) -> tuple[float
     return decay, 0.9 ** (1 / decay) - 1
 
 
-def forgetting_curve(parameters: tuple[float, ...] | list[float]) -> tuple[float, float]:
-    """FSRS-6's forgetting curve as (decay, factor): R = (1 + factor * t / S) ** decay.
-
-    `t` is whole days since the last review and `S` the stability, as
-    fsrs.Scheduler.get_card_retrievability computes it. The decay is the 21st
-    parameter (negated); older 17/19-parameter sets used FSRS-5's fixed 0.5.
-    Statistics compute R in SQL from these two numbers, so this stays the one
-    place the formula's constants come from.
-    """
-    decay = -float(parameters[20]) if len(parameters) > 20 else -0.5
-    return decay, 0.9 ** (1 / decay) - 1
-
-
 def recall_probability(
     elapsed_days: int, stability: float, parameters: tuple[float, ...] | list[float]
 ) -> float:

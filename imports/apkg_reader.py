@@ -35,7 +35,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -106,7 +106,7 @@ class PackageNoteType:
     latex_post: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PackageCard:
     anki_id: int
     note_id: int
@@ -121,10 +121,15 @@ class PackageCard:
     lapses: int
     left: int
     flags: int
-    data: dict[str, Any] = field(default_factory=dict)
+    raw_data: str  # the `data` column as stored; most cards' is never needed
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Anki's per-card JSON: FSRS memory state ("s", "d"), last review time ("lrt")."""
+        return _card_data(self.raw_data) if self.raw_data else {}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PackageNote:
     anki_id: int
     guid: str
@@ -135,7 +140,7 @@ class PackageNote:
     cards: list[PackageCard]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PackageReview:
     anki_id: int  # milliseconds since the epoch
     card_id: int
@@ -677,41 +682,34 @@ class AnkiPackage:
 
     def _card_rows(self) -> Iterator[PackageCard]:
         data_column = "data" if "data" in self._columns("cards") else "''"
-        sql = (
-            "SELECT id, nid, did, ord, type, queue, due, ivl, factor, reps, lapses, left, "
-            f"odue, odid, flags, {data_column} FROM cards ORDER BY nid, ord"
-        )
+        # Columns are cast in SQL: a hostile collection may store text where Anki keeps numbers.
+        numbers = ", ".join(
+            f"ifnull(cast({name} AS INTEGER), 0)"
+            for name in (
+                "id", "nid", "did", "ord", "type", "queue", "due", "ivl", "factor", "reps",
+                "lapses", "left", "odue", "odid", "flags",
+            )
+        )  # fmt: skip
+        sql = f"SELECT {numbers}, {data_column} FROM cards ORDER BY 2, 4"
         for row in self._fetch(sql):
             (cid, nid, did, ord_, type_, queue, due, ivl, factor, reps, lapses, left) = row[:12]
             odue, odid, flags, data = row[12:]
-            home_deck, home_due = _int(did), _int(due)
-            if _int(odid):  # in a filtered deck: read it as back in its home deck
-                home_deck, home_due = _int(odid), _int(odue)
+            if odid:  # in a filtered deck: read it as back in its home deck
+                did, due = odid, odue
             yield PackageCard(
-                anki_id=_int(cid),
-                note_id=_int(nid),
-                deck_id=home_deck,
-                ord=_int(ord_),
-                type=_int(type_),
-                queue=_int(queue),
-                due=home_due,
-                interval=_int(ivl),
-                ease_factor=_int(factor),
-                reps=_int(reps),
-                lapses=_int(lapses),
-                left=_int(left),
-                flags=_int(flags),
-                data=_card_data(data),
-            )
+                cid, nid, did, ord_, type_, queue, due, ivl, factor, reps, lapses, left, flags,
+                data if type(data) is str else _text(data),
+            )  # fmt: skip
 
     def notes(self) -> Iterator[PackageNote]:
         """Every note with its cards, in note id order (notes and cards are streamed)."""
         cards = self._card_rows()
         pending = next(cards, None)
-        for nid, guid, mid, mod, tags, flds in self._fetch(
-            "SELECT id, guid, mid, mod, tags, flds FROM notes ORDER BY id"
+        for note_id, guid, mid, mod, tags, flds in self._fetch(
+            "SELECT ifnull(cast(id AS INTEGER), 0), ifnull(cast(guid AS TEXT), ''), "
+            "ifnull(cast(mid AS INTEGER), 0), ifnull(cast(mod AS INTEGER), 0), "
+            "ifnull(cast(tags AS TEXT), ''), ifnull(cast(flds AS TEXT), '') FROM notes ORDER BY 1"
         ):
-            note_id = _int(nid)
             own: list[PackageCard] = []
             # Cards whose note is missing are skipped over.
             while pending is not None and pending.note_id < note_id:
@@ -719,31 +717,17 @@ class AnkiPackage:
             while pending is not None and pending.note_id == note_id:
                 own.append(pending)
                 pending = next(cards, None)
-            yield PackageNote(
-                anki_id=note_id,
-                guid=_text(guid),
-                note_type_id=_int(mid),
-                fields=_text(flds).split("\x1f"),
-                tags=_text(tags).split(),
-                modified=_int(mod),
-                cards=own,
-            )
+            yield PackageNote(note_id, guid, mid, flds.split("\x1f"), tags.split(), mod, own)
 
     def reviews(self) -> Iterator[PackageReview]:
         """The review log in card order, oldest first for each card."""
-        for rid, cid, ease, ivl, last_ivl, factor, duration, kind in self._fetch(
-            "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY cid, id"
-        ):
-            yield PackageReview(
-                anki_id=_int(rid),
-                card_id=_int(cid),
-                ease=_int(ease),
-                interval=_int(ivl),
-                last_interval=_int(last_ivl),
-                ease_factor=_int(factor),
-                duration_ms=max(0, _int(duration)),
-                kind=_int(kind),
-            )
+        numbers = ", ".join(
+            f"ifnull(cast({name} AS INTEGER), 0)"
+            for name in ("id", "cid", "ease", "ivl", "lastIvl", "factor", "time", "type")
+        )
+        for row in self._fetch(f"SELECT {numbers} FROM revlog ORDER BY 2, 1"):
+            rid, cid, ease, ivl, last_ivl, factor, duration, kind = row
+            yield PackageReview(rid, cid, ease, ivl, last_ivl, factor, max(0, duration), kind)
 
     @property
     def review_count(self) -> int:

@@ -24,6 +24,7 @@ import os
 import re
 import tempfile
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,7 +41,6 @@ from flashcards.models import (
     Media,
     Note,
     NoteType,
-    format_tags,
     new_guid,
 )
 from flashcards.services.decks import split_deck_name
@@ -60,13 +60,14 @@ from imports.apkg_reader import (
     UnsafePackage,
     open_package,
 )
+from imports.bulk import BulkInserter
 from imports.services.common import BATCH, ImportReport, Progress, chunks
 from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, Preset, ReviewLog
 
 logger = logging.getLogger(__name__)
 
-# ReviewLog.review_id of an imported review: the same review always gets the same id.
-_REVLOG_NAMESPACE = uuid.UUID("5b0c1f52-43f4-4a55-9b55-7a1e0c8f3d21")
+# Notes looked up and written together: one query for the GUIDs already here per batch.
+NOTE_BATCH = 1000
 # Anki's queues and card types.
 QUEUE_SUSPENDED = -1
 NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
@@ -216,6 +217,26 @@ class _PackageImport:
         self.counts: dict[str, int] = {}
         self.done = 0
         self.total = 0
+        self.day_starts: dict[int, datetime] = {}
+        self.note_rows = BulkInserter(
+            Note,
+            [
+                "owner_id",
+                "note_type_id",
+                "guid",
+                "flds",
+                "tags",
+                "sort_value",
+                "first_field",
+                "anki_id",
+            ],
+            constants={"created": self.now, "modified": self.now},
+        )
+        self.card_rows = BulkInserter(
+            Card,
+            ["note_id", "deck_id", "ord", "anki_id"],
+            constants={"created": self.now, "modified": self.now},
+        )
 
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -344,6 +365,7 @@ class _PackageImport:
                 "they were replaced."
             )
         self.report.decks = sorted({deck.full_name for deck in self.decks.values()})
+        self.deck_pks = {deck_id: deck.pk for deck_id, deck in self.decks.items()}
 
     def _ensure_deck(
         self, full_name: str, existing: dict[str, Deck], by_target: dict[str, Any]
@@ -405,7 +427,7 @@ class _PackageImport:
         batch: list[PackageNote] = []
         for note in self.package.notes():
             batch.append(note)
-            if len(batch) >= BATCH:
+            if len(batch) >= NOTE_BATCH:
                 self._import_batch(batch)
                 self.tick(len(batch))
                 batch = []
@@ -433,11 +455,12 @@ class _PackageImport:
             self.count("duplicate_guid")
             return None
         field_count = len(note_type.fields)
-        values = note.fields[:field_count]
-        if any(value for value in note.fields[field_count:]):
-            self.count("extra_fields")
-        values += [""] * (field_count - len(values))
-        if any(len(value) > MAX_FIELD_LENGTH for value in values):
+        values = note.fields
+        if len(values) != field_count:
+            if any(values[field_count:]):
+                self.count("extra_fields")
+            values = values[:field_count] + [""] * (field_count - len(values))
+        if max(map(len, values)) > MAX_FIELD_LENGTH:
             self.count("too_long")
             return None
         if self.renames:
@@ -453,12 +476,15 @@ class _PackageImport:
             return None
         self.seen_guids.add(guid)
         flds = "\x1f".join(values)
-        return note_type, guid, flds, format_tags(note.tags), list(cards.values())
+        return note_type, guid, flds, _format_tags(note.tags), list(cards.values())
 
-    def _derive(self, note: Note, note_type: NoteType) -> None:
-        values = note.flds.split("\x1f")
-        note.sort_value = strip_html(values[min(note_type.sort_field, len(values) - 1)])[:255]
-        note.first_field = strip_html(values[0])[:255]
+    @staticmethod
+    def _derived(flds: str, note_type: NoteType) -> tuple[str, str]:
+        """(sort_value, first_field): plain text of the sort field and of the first field."""
+        values = flds.split("\x1f")
+        first = _plain(values[0])[:255]
+        sort_index = min(note_type.sort_field, len(values) - 1)
+        return (_plain(values[sort_index])[:255] if sort_index else first), first
 
     def _import_batch(self, notes: list[PackageNote]) -> None:
         prepared = []
@@ -474,44 +500,59 @@ class _PackageImport:
                 owner=self.user, guid__in=[item[2] for item in prepared]
             ).only("id", "guid", "flds", "tags", "note_type_id")
         }
-        new_notes: list[tuple[Note, list[PackageCard]]] = []
+        new_rows: list[tuple] = []
+        new_cards: dict[str, list[PackageCard]] = {}
+        user_pk = self.user.pk
         kept: list[tuple[Note, list[PackageCard]]] = []
         changed: list[Note] = []
         for package_note, note_type, guid, flds, tags, cards in prepared:
             note = existing.get(guid)
             if note is None:
-                note = Note(
-                    owner=self.user,
-                    note_type=note_type,
-                    guid=guid,
-                    flds=flds,
-                    tags=tags,
-                    anki_id=package_note.anki_id,
+                sort_value, first_field = self._derived(flds, note_type)
+                new_rows.append(
+                    (
+                        user_pk,
+                        note_type.pk,
+                        guid,
+                        flds,
+                        tags,
+                        sort_value,
+                        first_field,
+                        package_note.anki_id,
+                    )
                 )
-                self._derive(note, note_type)
-                new_notes.append((note, cards))
+                new_cards[guid] = cards
                 continue
             if note.note_type_id != note_type.pk:
                 self.count("type_conflict")
                 continue
             if note.flds != flds or note.tags != tags:
                 note.flds, note.tags, note.modified = flds, tags, self.now
-                self._derive(note, note_type)
+                note.sort_value, note.first_field = self._derived(flds, note_type)
                 changed.append(note)
                 self.report.notes_updated += 1
             else:
                 self.report.notes_unchanged += 1
             kept.append((note, cards))
-        Note.objects.bulk_create([note for note, _ in new_notes])
-        self.report.notes_added += len(new_notes)
+        card_rows: list[tuple] = []
+        incoming: dict[tuple[int, int], PackageCard] = {}
+
+        deck_pks = self.deck_pks
+        fallback = next(iter(deck_pks.values()))
+
+        def add_card(note_id: int, card: PackageCard) -> None:
+            deck_pk = deck_pks.get(card.deck_id, fallback)
+            card_rows.append((note_id, deck_pk, card.ord, card.anki_id))
+            incoming[(note_id, card.ord)] = card
+
+        for note_id, guid in self.note_rows.insert(new_rows, returning=("id", "guid")):
+            for card in new_cards[guid]:
+                add_card(note_id, card)
+        self.report.notes_added += len(new_rows)
         if changed:
             Note.objects.bulk_update(
                 changed, ["flds", "tags", "sort_value", "first_field", "modified"]
             )
-        new_cards: list[tuple[Card, PackageCard]] = []
-        for note, cards in new_notes:
-            for card in cards:
-                new_cards.append((self._new_card(note.pk, card), card))
         if kept:
             have: dict[int, dict[int, tuple[int, int]]] = {}
             for note_id, ord_, card_id, deck_id in Card.objects.filter(
@@ -525,15 +566,11 @@ class _PackageImport:
                         card_id, deck_id = own[card.ord]
                         self._remember(card, card_id, deck_id, existed=True)
                     else:
-                        new_cards.append((self._new_card(note.pk, card), card))
-        Card.objects.bulk_create([card for card, _ in new_cards])
-        self.report.cards += len(new_cards)
-        for card, package_card in new_cards:
-            self._remember(package_card, card.pk, card.deck_id, existed=False)
-
-    def _new_card(self, note_id: int, card: PackageCard) -> Card:
-        deck = self.decks.get(card.deck_id) or next(iter(self.decks.values()))
-        return Card(note_id=note_id, deck_id=deck.pk, ord=card.ord, anki_id=card.anki_id)
+                        add_card(note.pk, card)
+        returned = self.card_rows.insert(card_rows, returning=("id", "note_id", "ord", "deck_id"))
+        self.report.cards += len(card_rows)
+        for card_id, note_id, ord_, deck_id in returned:
+            self._remember(incoming[(note_id, ord_)], card_id, deck_id, existed=False)
 
     def _remember(self, card: PackageCard, card_id: int, deck_id: int, *, existed: bool) -> None:
         self.card_map[card.anki_id] = (card_id, deck_id, existed)
@@ -563,10 +600,24 @@ class _PackageImport:
                     learner=user, card_id__in=chunk, anki_id__isnull=False
                 ).values_list("card_id", "anki_id")
             )
-        log_deck = _model_has(ReviewLog, "deck")
-        log_was_new = _model_has(ReviewLog, "was_new")
+        columns = [
+            "learner_id",
+            "card_id",
+            "review_id",
+            "rating",
+            "kind",
+            "reviewed_at",
+            "duration_ms",
+            "interval_days",
+            "last_interval_days",
+            "anki_id",
+        ]
+        with_deck = _model_has(ReviewLog, "deck")
+        with_was_new = _model_has(ReviewLog, "was_new")
+        columns += ["deck_id"] * with_deck + ["was_new"] * with_was_new
+        inserter = BulkInserter(ReviewLog, columns)
         histories: dict[int, list[PackageReview]] = {}
-        pending: list[ReviewLog] = []
+        pending: list[tuple] = []
         for review in self.package.reviews():
             mapped = self.card_map.get(review.card_id)
             if mapped is None:
@@ -582,31 +633,28 @@ class _PackageImport:
             history.append(review)
             if (card_id, review.anki_id) in have_review:
                 continue
-            extra: dict[str, Any] = {}
-            if log_deck:
-                extra["deck_id"] = deck_id
-            if log_was_new:
-                extra["was_new"] = len(history) == 1 and review.kind == 0
-            pending.append(
-                ReviewLog(
-                    learner=user,
-                    card_id=card_id,
-                    review_id=uuid.uuid5(_REVLOG_NAMESPACE, f"{card_id}:{review.anki_id}"),
-                    rating=review.ease,
-                    kind=min(max(review.kind, 0), ReviewLog.KIND_MANUAL),
-                    reviewed_at=datetime.fromtimestamp(review.anki_id / 1000, UTC),
-                    duration_ms=min(review.duration_ms, 2**31 - 1),
-                    interval_days=max(review.interval, 0),
-                    last_interval_days=max(review.last_interval, 0),
-                    anki_id=review.anki_id,
-                    **extra,
-                )
-            )
-            if len(pending) >= 2000:
-                ReviewLog.objects.bulk_create(pending)
+            row = [
+                user.pk,
+                card_id,
+                _review_uuid(card_id, review.anki_id),
+                review.ease,
+                min(max(review.kind, 0), ReviewLog.KIND_MANUAL),
+                datetime.fromtimestamp(review.anki_id / 1000, UTC),
+                min(review.duration_ms, 2**31 - 1),
+                max(review.interval, 0),
+                max(review.last_interval, 0),
+                review.anki_id,
+            ]
+            if with_deck:
+                row.append(deck_id)
+            if with_was_new:
+                row.append(len(history) == 1 and review.kind == 0)
+            pending.append(row)
+            if len(pending) >= 5000:
+                inserter.insert(pending)
                 self.report.reviews += len(pending)
                 pending = []
-        ReviewLog.objects.bulk_create(pending)
+        inserter.insert(pending)
         self.report.reviews += len(pending)
         self._create_states(have_state, histories)
 
@@ -617,26 +665,30 @@ class _PackageImport:
 
     def _day_start(self, due_day: int) -> datetime:
         """A review card's due day (days since col.crt) as the start of that day for the learner."""
-        # Noon of that day in the package's calendar, so a time zone apart still lands on it.
-        moment = datetime.fromtimestamp(self.package.creation_time + due_day * 86400 + 43200, UTC)
-        day = self.user.study_day(moment)
-        hour = self.user.day_starts_at_hour
-        return datetime(day.year, day.month, day.day, hour, tzinfo=self.user.zone)
+        start = self.day_starts.get(due_day)
+        if start is None:
+            # Noon of that day in the package's calendar, so a time zone apart still lands on it.
+            moment = datetime.fromtimestamp(
+                self.package.creation_time + due_day * 86400 + 43200, UTC
+            )
+            day = self.user.study_day(moment)
+            hour = self.user.day_starts_at_hour
+            start = datetime(day.year, day.month, day.day, hour, tzinfo=self.user.zone)
+            self.day_starts[due_day] = start
+        return start
 
     def _create_states(
         self, have_state: set[int], histories: dict[int, list[PackageReview]]
     ) -> None:
-        with_position = _model_has(CardState, "position")
-        states: list[CardState] = []
-        needs_history: list[tuple[CardState, list[tuple[int, int]]]] = []
-        needs_sm2: list[tuple[CardState, PackageCard]] = []
+        states: list[_State] = []
+        needs_history: list[tuple[_State, list[tuple[int, int]]]] = []
+        needs_sm2: list[tuple[_State, PackageCard]] = []
         for anki_card_id, card in self.scheduled.items():
             card_id, deck_id, _ = self.card_map[anki_card_id]
             if card_id in have_state:
                 continue
             history = histories.get(anki_card_id, [])
-            state = CardState(
-                learner=self.user,
+            state = _State(
                 card_id=card_id,
                 deck_id=deck_id,
                 state=card.type if card.type in (NEW, LEARNING, REVIEW, RELEARNING) else NEW,
@@ -645,11 +697,10 @@ class _PackageImport:
                 suspended=card.queue == QUEUE_SUSPENDED,
                 flag=card.flags & 7,
             )
-            if with_position:
-                state.position = card_id
             if state.state != NEW:
-                self._schedule_fields(state, card, history)
-                s, d = card.data.get("s"), card.data.get("d")
+                data = card.data
+                self._schedule_fields(state, card, data, history)
+                s, d = data.get("s"), data.get("d")
                 if isinstance(s, int | float) and isinstance(d, int | float) and s > 0:
                     state.stability, state.difficulty = float(s), float(d)
                 elif history:
@@ -674,11 +725,52 @@ class _PackageImport:
             )
             for (state, _), result in zip(needs_sm2, sm2, strict=True):
                 state.stability, state.difficulty = result
-        for chunk in chunks(states, 1000):
-            CardState.objects.bulk_create(chunk)
+        columns = [
+            "learner_id",
+            "card_id",
+            "deck_id",
+            "state",
+            "step",
+            "stability",
+            "difficulty",
+            "due",
+            "last_review",
+            "reps",
+            "lapses",
+            "suspended",
+            "flag",
+        ]
+        with_position = _model_has(CardState, "position")
+        if with_position:
+            columns.append("position")
+        BulkInserter(CardState, columns).insert(
+            [
+                (
+                    self.user.pk,
+                    state.card_id,
+                    state.deck_id,
+                    state.state,
+                    state.step,
+                    state.stability,
+                    state.difficulty,
+                    state.due,
+                    state.last_review,
+                    state.reps,
+                    state.lapses,
+                    state.suspended,
+                    state.flag,
+                    *([state.card_id] if with_position else []),
+                )
+                for state in states
+            ]
+        )
 
     def _schedule_fields(
-        self, state: CardState, card: PackageCard, history: list[PackageReview]
+        self,
+        state: _State,
+        card: PackageCard,
+        data: dict[str, Any],
+        history: list[PackageReview],
     ) -> None:
         learning = state.state in (LEARNING, RELEARNING)
         if learning and card.due >= _EPOCH_DUE:
@@ -688,7 +780,7 @@ class _PackageImport:
         if learning:
             steps = _LEARNING_STEPS if state.state == LEARNING else _RELEARNING_STEPS
             state.step = max(0, min(steps - 1, steps - card.left % 1000))
-        last_review = card.data.get("lrt")
+        last_review = data.get("lrt")
         if isinstance(last_review, int | float) and last_review > 0:
             state.last_review = datetime.fromtimestamp(last_review, UTC)
         elif history:
@@ -705,6 +797,55 @@ class _PackageImport:
             reviews.append((review.ease, (day - previous).days if previous else 0))
             previous = day
         return reviews
+
+
+@dataclass(slots=True)
+class _State:
+    """A CardState row being put together (no model instance: imports make many)."""
+
+    card_id: int
+    deck_id: int
+    state: int
+    reps: int
+    lapses: int
+    suspended: bool
+    flag: int
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+
+
+def _review_uuid(card_id: int, revlog_id: int) -> uuid.UUID:
+    """ReviewLog.review_id of an imported review: the same review always gets the same id."""
+    return uuid.UUID(int=((card_id & _MASK64) << 64) | (revlog_id & _MASK64))
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _plain(text: str) -> str:
+    """flashcards.text.strip_html, with a shortcut for text that has no markup."""
+    if "<" in text or "&" in text or "[" in text:
+        return strip_html(text)
+    return " ".join(text.split())
+
+
+def _format_tags(tags: list[str]) -> str:
+    """flashcards.models.format_tags for tags already split: first spelling of each wins."""
+    if not tags:
+        return ""
+    if len(tags) == 1 or len({tag.lower() for tag in tags}) == len(tags):
+        return f" {' '.join(tags)} "
+    seen: set[str] = set()
+    kept = []
+    for tag in tags:
+        folded = tag.lower()
+        if folded not in seen:
+            seen.add(folded)
+            kept.append(tag)
+    return f" {' '.join(kept)} " if kept else ""
 
 
 def _replace_media_name(value: str, old: str, new: str) -> str:

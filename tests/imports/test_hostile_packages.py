@@ -59,7 +59,8 @@ def _files_under(folder: Path) -> set[str]:
 
 
 def _import_temp_dirs() -> set[str]:
-    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("deckhand-")}
+    prefixes = ("deckhand-import-", "deckhand-media-")
+    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith(prefixes)}
 
 
 def _assert_refused(user: User, path: Path, error: type[ImportError_]) -> str:

@@ -22,7 +22,7 @@ from accounts.models import User
 from ankiconnect.actions import API_VERSION, CallContext, current_call
 from ankiconnect.protocol import error_reply, request_shape_error, run_request
 from api.keys import take_from_budget, user_for_api_key
-from flashcards.models import Deck
+from flashcards.models import Deck, NoteType
 from flashcards.services.decks import default_deck
 from flashcards.services.notetypes import ensure_stock_note_types
 
@@ -108,7 +108,8 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | None:
 
 def _prepare_collection(user: User) -> None:
     """What the deck list does on a first visit: stock note types and a Default deck."""
-    ensure_stock_note_types(owner=user)
+    if not NoteType.objects.filter(owner=user).exists():
+        ensure_stock_note_types(owner=user)
     if not Deck.objects.filter(owner=user).exists():
         default_deck(owner=user)
 

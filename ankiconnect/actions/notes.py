@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
@@ -247,8 +248,8 @@ def add_notes_action(user: User, notes: Any) -> list[int]:
                 results.append(add_one_note(user, note))
         except ActionError as exc:
             errors.append(str(exc))
-        except Exception as exc:  # a service refusal (ValidationError) and the like
-            errors.append(" ".join(getattr(exc, "messages", [str(exc)])))
+        except ValidationError as exc:  # a service's refusal
+            errors.append(" ".join(exc.messages))
     if errors:
         raise ActionError(str(errors))
     return results

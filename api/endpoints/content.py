@@ -51,7 +51,8 @@ STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 
 def _prepare(user: User) -> None:
     """What the deck list does on a first visit: stock note types and a Default deck."""
-    ensure_stock_note_types(owner=user)
+    if not NoteType.objects.filter(owner=user).exists():
+        ensure_stock_note_types(owner=user)
     if not Deck.objects.filter(owner=user).exists():
         default_deck(owner=user)
 

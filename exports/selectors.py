@@ -44,10 +44,19 @@ class ExportScope:
     deck: Deck | None = None
     card_ids: tuple[int, ...] = ()
     deck_ids: tuple[int, ...] = field(default=(), compare=False)
+    # Whose progress goes in: the owner's unless someone else (a student of a class
+    # the deck is assigned to) exports it.
+    learner: User | None = field(default=None, compare=False)
 
     @classmethod
-    def for_deck(cls, deck: Deck) -> ExportScope:
-        return cls(owner=deck.owner, deck=deck, deck_ids=tuple(descendant_ids(deck)))
+    def for_deck(cls, deck: Deck, *, learner: User | None = None) -> ExportScope:
+        return cls(
+            owner=deck.owner, deck=deck, deck_ids=tuple(descendant_ids(deck)), learner=learner
+        )
+
+    @property
+    def progress_learner(self) -> User:
+        return self.learner or self.owner
 
     @classmethod
     def for_cards(cls, owner: User, card_ids: Iterable[int]) -> ExportScope:

@@ -102,7 +102,7 @@ def write_export(
     if fmt == ExportJob.APKG:
         hook = None
         if with_progress:
-            learner = scope.owner
+            learner = scope.progress_learner
             clock = ProgressClock(
                 zone=learner.zone, day_start_hour=learner.day_starts_at_hour, now=timezone.now()
             )
@@ -176,7 +176,7 @@ def job_scope(job: ExportJob) -> ExportScope | None:
     if job.card_ids:
         return ExportScope.for_cards(job.owner, job.card_ids)
     if job.deck is not None:
-        return ExportScope.for_deck(job.deck)
+        return ExportScope.for_deck(job.deck, learner=job.owner)
     return None
 
 

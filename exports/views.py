@@ -19,7 +19,7 @@ from exports.services import (
     record_finished_export,
     start_export_job,
 )
-from flashcards.access import get_deck_for_user
+from reviews.selectors import get_deck_for_learner
 
 
 def _export(request: AuthedRequest, scope: ExportScope, form: ExportForm) -> HttpResponse | None:
@@ -72,8 +72,10 @@ def _options_context(scope: ExportScope, form: ExportForm, **extra: object) -> d
 @login_required
 @require_http_methods(["GET", "POST"])
 def deck_export(request: AuthedRequest, deck_id: int) -> HttpResponse:
-    deck = get_deck_for_user(request.user, deck_id)
-    scope = ExportScope.for_deck(deck)
+    # Anyone who may study the deck may download it: its owner, and the members of a
+    # class it is assigned to (with their own progress, never the owner's).
+    deck = get_deck_for_learner(request.user, deck_id)
+    scope = ExportScope.for_deck(deck, learner=request.user)
     form = ExportForm(request.POST or None)
     status = 200
     if request.method == "POST":

@@ -1,0 +1,1 @@
+"""Timings, kept out of the test suite: python -m benchmarks.<name>."""

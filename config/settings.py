@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "ninja",
     "api",
     "ankiconnect",
+    "classrooms",
+    "stats",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from classrooms.access import can_view_class_media
 from flashcards.models import Card, Deck, Media, Note, NoteType
 
 
@@ -37,8 +38,11 @@ def get_card_for_user(user: User, pk: int) -> Card:
 
 
 def can_view_media_of(user: User, owner_id: int) -> bool:
-    """Media belongs to its owner's collection; only people who may see it get the bytes."""
-    return user.is_authenticated and user.pk == owner_id
+    """Media belongs to its owner's collection; only people who may see it get the bytes:
+    the owner, and members of a class studying one of the owner's decks."""
+    if not user.is_authenticated:
+        return False
+    return user.pk == owner_id or can_view_class_media(user, owner_id)
 
 
 def get_media_for_user(user: User, owner_id: int, filename: str) -> Media:

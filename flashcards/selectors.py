@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
 
 from accounts.models import User
+from classrooms.access import class_decks, class_decks_q
 from flashcards import search
 from flashcards.models import FIELD_SEPARATOR, Card, Deck, Note, NoteType
 from reviews.models import CardState
@@ -31,19 +32,18 @@ from reviews.models import CardState
 def visible_decks_q(user: User) -> Q:
     """Decks whose cards `user` may browse and search by name.
 
-    The one place to add decks shared with a class: visible_cards_q() follows.
-    Today a user sees their own decks, which hold exactly the cards of their own
-    notes (services never put a card in another owner's deck).
+    visible_cards_q() follows. A user sees their own decks, which hold exactly the
+    cards of their own notes (services never put a card in another owner's deck),
+    and the decks shared with them through a class (classrooms.access).
     """
-    return Q(owner=user)
+    return Q(owner=user) | class_decks_q(user)
 
 
 def visible_note_types_q(user: User) -> Q:
-    """Note types whose names, fields and templates `user` may search by.
-
-    Widen together with visible_decks_q() (to the note types of shared decks).
-    """
-    return Q(owner=user)
+    """Note types whose names, fields and templates `user` may search by: their own,
+    and those of the notes in decks shared with them through a class."""
+    shared = Card.objects.filter(deck__in=class_decks(user)).values("note__note_type_id")
+    return Q(owner=user) | Q(pk__in=shared)
 
 
 def visible_cards_q(user: User) -> Q:

@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from classrooms.access import may_study_class_deck
 from flashcards.models import DECK_SEPARATOR, Card, Deck
 from reviews import scheduling
 from reviews.models import CardState, DeckOptions, Preset, ReviewLog
@@ -55,9 +56,12 @@ PLAN_PRESET_FIELDS = (
 def learner_can_study_deck(learner: User, deck: Deck) -> bool:
     """Whether `learner` may study `deck`: the one rule every reviews view goes through.
 
-    Today: their own decks. Classes will add "a deck assigned to a class the learner is in".
+    Their own decks, and decks assigned to a class they belong to (classrooms.access).
+    Reads deck.pk, owner_id and full_name only.
     """
-    return learner.is_authenticated and deck.owner_id == learner.pk
+    if not learner.is_authenticated:
+        return False
+    return deck.owner_id == learner.pk or may_study_class_deck(learner, deck)
 
 
 def get_deck_for_learner(learner: User, deck_id: int) -> Deck:

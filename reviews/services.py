@@ -222,7 +222,8 @@ def record_review(
     buried = _bury_siblings(learner, card, preset, before.state, now)
     if buried:
         snapshot["buried_siblings"] = buried
-    if leech and _add_tag(card.note, LEECH_TAG):
+    # Only the note's owner's leeches tag it: a class's students study the teacher's notes.
+    if leech and card.note.owner_id == learner.pk and _add_tag(card.note, LEECH_TAG):
         snapshot["tagged_leech"] = True
     return ReviewLog.objects.create(
         learner=learner,

@@ -123,3 +123,29 @@ def make_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (30, 1
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+# --- Classes ----------------------------------------------------------------------
+
+
+def make_classroom(
+    teacher: User,
+    name: str = "Spanish 2B",
+    *,
+    students: Iterable[User] = (),
+    co_teachers: Iterable[User] = (),
+    decks: Iterable[Deck] = (),
+):
+    """A class taught by `teacher` (its creator), with an invite code and these members/decks."""
+    from classrooms.models import Assignment, Classroom, Invite, Membership
+
+    classroom = Classroom.objects.create(name=name, created_by=teacher)
+    Membership.objects.create(classroom=classroom, user=teacher, role=Membership.TEACHER)
+    for user in co_teachers:
+        Membership.objects.create(classroom=classroom, user=user, role=Membership.TEACHER)
+    for user in students:
+        Membership.objects.create(classroom=classroom, user=user, role=Membership.STUDENT)
+    for deck in decks:
+        Assignment.objects.create(classroom=classroom, deck=deck, assigned_by=deck.owner)
+    Invite.objects.create(classroom=classroom)
+    return classroom

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from classrooms.selectors import class_deck_rows
 from config.types import AuthedRequest
 from flashcards.access import decks_of, get_deck_for_user
 from flashcards.forms import DeckForm
@@ -51,7 +52,7 @@ def deck_list(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, f"Created “{deck.full_name}”.")
                 return redirect("flashcards:deck_list")
         status = 422
-    context = {"rows": _deck_rows(request), "form": form}
+    context = {"rows": _deck_rows(request), "class_rows": class_deck_rows(request.user), "form": form}
     return render(request, "flashcards/deck_list.html", context, status=status)
 
 

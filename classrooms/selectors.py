@@ -1,0 +1,692 @@
+"""Reads for classes: who may see which class, and the teacher's dashboard.
+
+The dashboard is aggregated by the database: a fixed number of queries whatever the
+number of students, cards or reviews (about a dozen; see tests/classrooms). Python
+only rolls up the few rows that come back (students x decks, weeks).
+
+Figures, as the dashboard labels them:
+- reviews today / 7 days / 30 days: every grade in the class's decks, counted in each
+  student's own study days (their time zone and "next day starts at");
+- true retention (30 days): Anki's definition, on reviews of cards in the review
+  state only: Again is a fail, Hard, Good and Easy a pass;
+- seen: cards the student has graded at least once (not new any more), of the cards
+  in the assigned deck and its subdecks;
+- due: cards in learning or review due by the end of the student's day (suspended
+  cards left out), as the deck list counts them before daily limits;
+- at risk: review cards whose predicted recall now (FSRS, the student's own preset)
+  is below the desired retention of that preset;
+- lapse rate of a card: lapses / reviews, over every student; mean predicted recall:
+  the average over the students who have studied it.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, Power
+from django.db.models.lookups import LessThan
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from classrooms.access import classes_of
+from classrooms.models import Assignment, Classroom, Invite, Membership
+from exports.selectors import EpochSeconds
+from flashcards.models import DECK_SEPARATOR, Card, Deck
+from reviews import scheduling
+from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, DeckOptions, Preset, ReviewLog
+from reviews.selectors import Counts, StudyDay, deck_counts
+
+RETENTION_DAYS = 30
+CHART_WEEKS = 12
+HARDEST_CARDS_SHOWN = 25
+_DAY = 86400
+_STARTED = (CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING)
+
+
+# --- Access ------------------------------------------------------------------------
+
+
+def get_classroom_for_member(user: User, pk: int) -> tuple[Classroom, Membership]:
+    """The class and the user's place in it; 404 for anyone not in it."""
+    membership = (
+        Membership.objects.select_related("classroom").filter(classroom_id=pk, user=user).first()
+        if user.is_authenticated
+        else None
+    )
+    if membership is None:
+        raise Http404("No such class.")
+    return membership.classroom, membership
+
+
+def get_classroom_for_teacher(user: User, pk: int) -> tuple[Classroom, Membership]:
+    """As get_classroom_for_member, and 403 for the class's students."""
+    classroom, membership = get_classroom_for_member(user, pk)
+    if not membership.is_teacher:
+        raise PermissionDenied("Only the teachers of this class can do that.")
+    return classroom, membership
+
+
+def get_assignment(classroom: Classroom, pk: int) -> Assignment:
+    assignment = (
+        Assignment.objects.select_related("deck").filter(classroom=classroom, pk=pk).first()
+    )
+    if assignment is None:
+        raise Http404("No such assignment.")
+    return assignment
+
+
+def get_student(classroom: Classroom, user_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(classroom=classroom, user_id=user_id, role=Membership.STUDENT)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such student in this class.")
+    return membership
+
+
+def get_teacher(classroom: Classroom, user_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(classroom=classroom, user_id=user_id, role=Membership.TEACHER)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such teacher in this class.")
+    return membership
+
+
+# --- Lists -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassListEntry:
+    classroom: Classroom
+    role: str
+    students: int
+    assignments: int
+
+
+def class_list(user: User) -> list[ClassListEntry]:
+    """The user's classes, teaching first. One query."""
+    rows = (
+        Membership.objects.filter(user=user)
+        .select_related("classroom")
+        .annotate(
+            students=Count(
+                "classroom__memberships",
+                filter=Q(classroom__memberships__role=Membership.STUDENT),
+                distinct=True,
+            ),
+            assigned=Count("classroom__assignments", distinct=True),
+        )
+        .order_by("role", "classroom__name", "classroom_id")
+    )
+    return [ClassListEntry(row.classroom, row.role, row.students, row.assigned) for row in rows]
+
+
+def current_invite(classroom: Classroom) -> Invite | None:
+    return classroom.invites.filter(revoked__isnull=True).first()
+
+
+def people(classroom: Classroom) -> tuple[list[Membership], list[Membership]]:
+    """(teachers, students), each by username. One query."""
+    rows = list(
+        Membership.objects.filter(classroom=classroom)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return (
+        [row for row in rows if row.is_teacher],
+        [row for row in rows if not row.is_teacher],
+    )
+
+
+def assignments_of(classroom: Classroom) -> list[Assignment]:
+    return list(classroom.assignments.select_related("deck", "deck__owner"))
+
+
+@dataclass
+class ClassDeckRow:
+    """A deck shared with the user through their classes, for the deck list."""
+
+    deck: Deck
+    classes: list[Classroom]
+    counts: Counts | None = None
+
+
+def class_deck_rows(user: User) -> list[ClassDeckRow]:
+    """Decks assigned to the user's classes that are not their own, with their counts.
+
+    One query when there are none; seven with deck_counts() otherwise.
+    """
+    assignments = (
+        Assignment.objects.filter(classroom__in=classes_of(user))
+        .exclude(deck__owner=user)
+        .select_related("deck", "classroom")
+        .order_by("deck__full_name", "deck_id", "classroom__name")
+    )
+    rows: dict[int, ClassDeckRow] = {}
+    for assignment in assignments:
+        row = rows.setdefault(assignment.deck_id, ClassDeckRow(assignment.deck, []))
+        row.classes.append(assignment.classroom)
+    counts = deck_counts(learner=user, decks=[row.deck for row in rows.values()])
+    for deck_id, row in rows.items():
+        row.counts = counts.get(deck_id)
+    return list(rows.values())
+
+
+# --- Assigned deck trees --------------------------------------------------------------
+
+
+@dataclass
+class AssignedTree:
+    """An assignment, the decks it covers (the deck and its subdecks) and its card count."""
+
+    assignment: Assignment
+    deck_ids: list[int]
+    card_total: int = 0
+
+
+def assigned_trees(classroom: Classroom) -> list[AssignedTree]:
+    """Each assignment with its decks and card count. Three queries."""
+    assignments = assignments_of(classroom)
+    if not assignments:
+        return []
+    decks = Deck.objects.filter(
+        owner_id__in={assignment.deck.owner_id for assignment in assignments}
+    ).values_list("id", "owner_id", "full_name")
+    by_owner: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for deck_id, owner_id, full_name in decks:
+        by_owner[owner_id].append((deck_id, full_name))
+    trees = []
+    for assignment in assignments:
+        prefix = assignment.deck.full_name + DECK_SEPARATOR
+        ids = [assignment.deck_id] + [
+            deck_id
+            for deck_id, full_name in by_owner[assignment.deck.owner_id]
+            if full_name.startswith(prefix)
+        ]
+        trees.append(AssignedTree(assignment, ids))
+    all_ids = {deck_id for tree in trees for deck_id in tree.deck_ids}
+    per_deck = dict(
+        Card.objects.filter(deck_id__in=all_ids)
+        .values("deck_id")
+        .annotate(count=Count("id"))
+        .values_list("deck_id", "count")
+    )
+    for tree in trees:
+        tree.card_total = sum(per_deck.get(deck_id, 0) for deck_id in tree.deck_ids)
+    return trees
+
+
+def _all_deck_ids(trees: Iterable[AssignedTree]) -> list[int]:
+    return sorted({deck_id for tree in trees for deck_id in tree.deck_ids})
+
+
+# --- Predicted recall in SQL -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Curve:
+    decay: float
+    factor: float
+    desired_retention: float
+
+
+def _curve_of(preset: Preset | None) -> _Curve:
+    if preset is None:
+        decay, factor = scheduling.forgetting_curve(DEFAULT_FSRS_PARAMETERS)
+        return _Curve(decay, factor, Preset._meta.get_field("desired_retention").default)
+    decay, factor = scheduling.forgetting_curve(preset.fsrs_parameters)
+    return _Curve(decay, factor, preset.desired_retention)
+
+
+@dataclass
+class _Curves:
+    """Which forgetting curve and desired retention each learner uses for each deck:
+    their preset for the deck (deck options), else their default preset."""
+
+    default: _Curve
+    # (condition on CardState rows, curve), checked in order before the default.
+    cases: list[tuple[Q, _Curve]] = field(default_factory=list)
+
+    def _case(self, build) -> Case:  # noqa: ANN001
+        whens = [When(condition, then=build(curve)) for condition, curve in self.cases]
+        return Case(*whens, default=build(self.default), output_field=FloatField())
+
+    def recall(self, now: datetime) -> Case:
+        """Predicted recall of a CardState row at `now` (for rows with a memory state).
+
+        As scheduling.retrievability(): whole days since the last review, never negative.
+        """
+        now_seconds = Value(int(now.timestamp()))
+        days = Greatest((now_seconds - EpochSeconds("last_review")) / Value(_DAY), Value(0))
+
+        def build(curve: _Curve) -> Power:
+            ratio = ExpressionWrapper(
+                Value(curve.factor) * days / F("stability"), output_field=FloatField()
+            )
+            return Power(Value(1.0) + ratio, Value(curve.decay), output_field=FloatField())
+
+        return self._case(build)
+
+    def desired_retention(self) -> Case:
+        return self._case(lambda curve: Value(curve.desired_retention))
+
+
+def _curves(student_ids: Sequence[int], deck_ids: Sequence[int]) -> _Curves:
+    """The students' presets, grouped so the SQL has one branch per distinct curve. Two queries."""
+    presets = {
+        preset.pk: preset
+        for preset in Preset.objects.filter(owner_id__in=student_ids).only(
+            "id", "owner_id", "is_default", "desired_retention", "fsrs_parameters"
+        )
+    }
+    learner_default: dict[int, _Curve] = {learner_id: _curve_of(None) for learner_id in student_ids}
+    for preset in presets.values():
+        if preset.is_default:
+            learner_default[preset.owner_id] = _curve_of(preset)
+    by_deck: dict[tuple[int, _Curve], list[int]] = defaultdict(list)
+    for learner_id, deck_id, preset_id in DeckOptions.objects.filter(
+        learner_id__in=student_ids, deck_id__in=deck_ids
+    ).values_list("learner_id", "deck_id", "preset_id"):
+        curve = _curve_of(presets.get(preset_id))
+        if preset_id in presets and curve != learner_default[learner_id]:
+            by_deck[(learner_id, curve)].append(deck_id)
+    by_curve: dict[_Curve, list[int]] = defaultdict(list)
+    for learner_id, curve in learner_default.items():
+        by_curve[curve].append(learner_id)
+    # The curve most students use is the default branch; the others come first.
+    common = max(by_curve, key=lambda curve: len(by_curve[curve]), default=_curve_of(None))
+    cases = [
+        (Q(learner_id=learner_id, deck_id__in=sorted(ids)), curve)
+        for (learner_id, curve), ids in sorted(by_deck.items(), key=lambda item: item[0][0])
+    ]
+    cases += [
+        (Q(learner_id__in=sorted(ids)), curve) for curve, ids in by_curve.items() if curve != common
+    ]
+    return _Curves(default=common, cases=cases)
+
+
+def _by_day_start(days: dict[int, StudyDay], since: int) -> Q:
+    """Rows from the start of each learner's study day `since` days ago (0: today)."""
+    groups: dict[datetime, list[int]] = defaultdict(list)
+    for learner_id, day in days.items():
+        groups[day.starts - timedelta(days=since)].append(learner_id)
+    return functools.reduce(
+        operator.or_,
+        (Q(learner_id__in=ids, reviewed_at__gte=starts) for starts, ids in groups.items()),
+    )
+
+
+def _due_by_day_end(days: dict[int, StudyDay]) -> Q:
+    groups: dict[datetime, list[int]] = defaultdict(list)
+    for learner_id, day in days.items():
+        groups[day.ends].append(learner_id)
+    return functools.reduce(
+        operator.or_, (Q(learner_id__in=ids, due__lt=ends) for ends, ids in groups.items())
+    )
+
+
+# --- Per student -------------------------------------------------------------------------
+
+
+@dataclass
+class AssignmentProgress:
+    tree: AssignedTree
+    seen: int = 0
+    reviews_today: int = 0
+
+    @property
+    def assignment(self) -> Assignment:
+        return self.tree.assignment
+
+    @property
+    def total(self) -> int:
+        return self.tree.card_total
+
+    @property
+    def seen_percent(self) -> int:
+        return round(100 * self.seen / self.total) if self.total else 0
+
+    @property
+    def target(self) -> int | None:
+        return self.assignment.daily_target
+
+    @property
+    def target_met(self) -> bool | None:
+        return None if not self.target else self.reviews_today >= self.target
+
+    @property
+    def target_percent(self) -> int | None:
+        if not self.target:
+            return None
+        return min(100, round(100 * self.reviews_today / self.target))
+
+
+@dataclass
+class StudentRow:
+    user: User
+    last_active: datetime | None = None
+    reviews_today: int = 0
+    reviews_7d: int = 0
+    reviews_30d: int = 0
+    retention_reviews: int = 0  # review-state reviews in the last 30 days
+    retention_passed: int = 0
+    due: int = 0
+    at_risk: int = 0
+    assignments: list[AssignmentProgress] = field(default_factory=list)
+
+    @property
+    def retention(self) -> float | None:
+        if not self.retention_reviews:
+            return None
+        return self.retention_passed / self.retention_reviews
+
+
+def student_rows(
+    *,
+    trees: Sequence[AssignedTree],
+    students: Sequence[User],
+    now: datetime | None = None,
+    curves: _Curves | None = None,
+) -> list[StudentRow]:
+    """One row per student, in the order given. Four queries (two when given `curves`)."""
+    now = now or timezone.now()
+    rows = {
+        student.pk: StudentRow(student, assignments=[AssignmentProgress(tree) for tree in trees])
+        for student in students
+    }
+    deck_ids = _all_deck_ids(trees)
+    if not rows or not deck_ids:
+        return list(rows.values())
+    ids = list(rows)
+    days = {student.pk: StudyDay.of(student, now) for student in students}
+    curves = curves or _curves(ids, deck_ids)
+    states = (
+        CardState.objects.filter(learner_id__in=ids, deck_id__in=deck_ids)
+        .values("learner_id", "deck_id")
+        .annotate(
+            seen=Count("id", filter=~Q(state=CardState.NEW)),
+            due=Count("id", filter=Q(suspended=False, state__in=_STARTED) & _due_by_day_end(days)),
+            at_risk=Count(
+                "id",
+                filter=Q(
+                    LessThan(curves.recall(now), curves.desired_retention()),
+                    suspended=False,
+                    state=CardState.REVIEW,
+                    stability__gt=0,
+                    last_review__isnull=False,
+                ),
+            ),
+            last=Max("last_review"),
+        )
+        .order_by()
+    )
+    trees_of_deck: dict[int, list[int]] = defaultdict(list)
+    for index, tree in enumerate(trees):
+        for deck_id in tree.deck_ids:
+            trees_of_deck[deck_id].append(index)
+    for item in states:
+        row = rows[item["learner_id"]]
+        row.due += item["due"]
+        row.at_risk += item["at_risk"]
+        if item["last"] and (row.last_active is None or item["last"] > row.last_active):
+            row.last_active = item["last"]
+        for index in trees_of_deck[item["deck_id"]]:
+            row.assignments[index].seen += item["seen"]
+
+    month = _by_day_start(days, RETENTION_DAYS - 1)
+    earliest = min(day.starts for day in days.values()) - timedelta(days=RETENTION_DAYS - 1)
+    review_kind = Q(kind=ReviewLog.KIND_REVIEW)
+    logs = (
+        ReviewLog.objects.filter(
+            learner_id__in=ids, deck_id__in=deck_ids, reviewed_at__gte=earliest
+        )
+        .values("learner_id", "deck_id")
+        .annotate(
+            today=Count("id", filter=_by_day_start(days, 0)),
+            week=Count("id", filter=_by_day_start(days, 6)),
+            month=Count("id", filter=month),
+            reviews=Count("id", filter=month & review_kind),
+            passed=Count("id", filter=month & review_kind & Q(rating__gt=ReviewLog.AGAIN)),
+        )
+        .order_by()
+    )
+    for item in logs:
+        row = rows[item["learner_id"]]
+        row.reviews_today += item["today"]
+        row.reviews_7d += item["week"]
+        row.reviews_30d += item["month"]
+        row.retention_reviews += item["reviews"]
+        row.retention_passed += item["passed"]
+        for index in trees_of_deck[item["deck_id"]]:
+            row.assignments[index].reviews_today += item["today"]
+    return list(rows.values())
+
+
+# --- Per card ----------------------------------------------------------------------------
+
+
+@dataclass
+class CardRow:
+    card_id: int
+    note_id: int
+    note_owner_id: int
+    ord: int
+    text: str  # the note's sort field as plain text
+    deck_name: str
+    students: int  # students who have graded it
+    reviews: int
+    lapses: int
+    mean_recall: float | None
+
+    @property
+    def lapse_rate(self) -> float | None:
+        return self.lapses / self.reviews if self.reviews else None
+
+
+def card_rows(
+    *,
+    trees: Sequence[AssignedTree],
+    students: Sequence[User],
+    now: datetime | None = None,
+    limit: int | None = None,
+    curves: _Curves | None = None,
+) -> list[CardRow]:
+    """Cards of the assigned decks that students have graded, hardest first: highest
+    lapse rate, then lowest mean predicted recall. Four queries (two when given `curves`)."""
+    now = now or timezone.now()
+    ids = [student.pk for student in students]
+    deck_ids = _all_deck_ids(trees)
+    if not ids or not deck_ids:
+        return []
+    curves = curves or _curves(ids, deck_ids)
+    remembered = Q(stability__gt=0, last_review__isnull=False) & ~Q(state=CardState.NEW)
+    stats = (
+        CardState.objects.filter(learner_id__in=ids, deck_id__in=deck_ids, reps__gt=0)
+        .values("card_id")
+        .annotate(
+            students=Count("id"),
+            reviews=Sum("reps"),
+            lapse_sum=Sum("lapses"),
+            recall=Avg(Case(When(remembered, then=curves.recall(now)), output_field=FloatField())),
+        )
+        .annotate(
+            rate=ExpressionWrapper(
+                F("lapse_sum") * Value(1.0) / F("reviews"), output_field=FloatField()
+            )
+        )
+        .order_by(F("rate").desc(), F("recall").asc(nulls_last=True), "card_id")
+    )
+    if limit is not None:
+        stats = stats[:limit]
+    stats = list(stats)
+    cards = {
+        card["pk"]: card
+        for card in Card.objects.filter(pk__in=[row["card_id"] for row in stats]).values(
+            "pk", "note_id", "note__owner_id", "ord", "note__sort_value", "deck__full_name"
+        )
+    }
+    result = []
+    for row in stats:
+        card = cards.get(row["card_id"])
+        if card is None:  # deleted meanwhile
+            continue
+        result.append(
+            CardRow(
+                card_id=row["card_id"],
+                note_id=card["note_id"],
+                note_owner_id=card["note__owner_id"],
+                ord=card["ord"],
+                text=card["note__sort_value"],
+                deck_name=card["deck__full_name"],
+                students=row["students"],
+                reviews=row["reviews"] or 0,
+                lapses=row["lapse_sum"] or 0,
+                mean_recall=row["recall"],
+            )
+        )
+    return result
+
+
+# --- Retention over time ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionPoint:
+    """True retention of the class in one week (counted back from now)."""
+
+    starts: datetime
+    ends: datetime
+    reviews: int
+    passed: int
+
+    @property
+    def retention(self) -> float | None:
+        return self.passed / self.reviews if self.reviews else None
+
+
+def retention_by_week(
+    *,
+    trees: Sequence[AssignedTree],
+    students: Sequence[User],
+    now: datetime | None = None,
+    weeks: int = CHART_WEEKS,
+) -> list[RetentionPoint]:
+    """The class's true retention in each of the last `weeks` weeks, oldest first. One query."""
+    now = now or timezone.now()
+    ids = [student.pk for student in students]
+    deck_ids = _all_deck_ids(trees)
+    counts: dict[int, tuple[int, int]] = {}
+    if ids and deck_ids:
+        week = (Value(int(now.timestamp())) - EpochSeconds("reviewed_at")) / Value(7 * _DAY)
+        rows = (
+            ReviewLog.objects.filter(
+                learner_id__in=ids,
+                deck_id__in=deck_ids,
+                reviewed_at__gt=now - timedelta(weeks=weeks),
+                reviewed_at__lte=now,
+                kind=ReviewLog.KIND_REVIEW,
+            )
+            .annotate(weeks_ago=week)
+            .values("weeks_ago")
+            .annotate(reviews=Count("id"), passed=Count("id", filter=Q(rating__gt=ReviewLog.AGAIN)))
+            .order_by()
+        )
+        counts = {row["weeks_ago"]: (row["reviews"], row["passed"]) for row in rows}
+    points = []
+    for weeks_ago in range(weeks - 1, -1, -1):
+        ends = now - timedelta(weeks=weeks_ago)
+        reviews, passed = counts.get(weeks_ago, (0, 0))
+        points.append(RetentionPoint(ends - timedelta(weeks=1), ends, reviews, passed))
+    return points
+
+
+# --- The dashboard -----------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    classroom: Classroom
+    trees: list[AssignedTree]
+    students: list[StudentRow]
+    hardest_cards: list[CardRow]
+    retention: list[RetentionPoint]
+    desired_retention: float
+
+
+def class_students(classroom: Classroom) -> list[User]:
+    return [
+        membership.user
+        for membership in Membership.objects.filter(classroom=classroom, role=Membership.STUDENT)
+        .select_related("user")
+        .order_by("user__username")
+    ]
+
+
+def class_dashboard(
+    classroom: Classroom, *, now: datetime | None = None, card_limit: int = HARDEST_CARDS_SHOWN
+) -> Dashboard:
+    """Everything the teacher's class page shows. A fixed number of queries."""
+    now = now or timezone.now()
+    trees = assigned_trees(classroom)
+    students = class_students(classroom)
+    curves = _curves([student.pk for student in students], _all_deck_ids(trees))
+    return Dashboard(
+        classroom=classroom,
+        trees=trees,
+        students=student_rows(trees=trees, students=students, now=now, curves=curves),
+        hardest_cards=card_rows(
+            trees=trees, students=students, now=now, limit=card_limit, curves=curves
+        ),
+        retention=retention_by_week(trees=trees, students=students, now=now),
+        desired_retention=curves.default.desired_retention,
+    )
+
+
+def student_standing(
+    classroom: Classroom, student: User, *, now: datetime | None = None
+) -> tuple[list[AssignedTree], StudentRow]:
+    """One student's own row (what a student sees of a class)."""
+    trees = assigned_trees(classroom)
+    return trees, student_rows(trees=trees, students=[student], now=now)[0]
+
+
+def shared_deck_for_member(classroom: Classroom, deck_id: int) -> Deck:
+    """A deck assigned to this class (not a subdeck); 404 otherwise."""
+    assignment = (
+        Assignment.objects.select_related("deck", "deck__owner")
+        .filter(classroom=classroom, deck_id=deck_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404("This deck is not assigned to this class.")
+    return assignment.deck
+
+
+def assignable_decks(teacher: User) -> QuerySet[Deck]:
+    return Deck.objects.filter(owner=teacher)

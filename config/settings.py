@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "api",
     "ankiconnect",
     "classrooms",
-    "stats",
 ]
 
 MIDDLEWARE = [

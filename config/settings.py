@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "api",
     "ankiconnect",
     "classrooms",
+    "stats",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("export/", include("exports.urls")),
     path("import/", include("imports.urls")),
     path("classes/", include("classrooms.urls")),
+    path("stats/", include("stats.urls")),
     path("admin/", admin.site.urls),
     # AnkiConnect: the key in the body, or in the URL for tools that take only a URL.
     # JSON POSTs to "/" reach the same view through ankiconnect.middleware.

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from accounts.models import User
 from flashcards.models import DECK_SEPARATOR, Card, Deck, Note, NoteType, format_tags
 from flashcards.stock import STOCK_NOTE_TYPES
-from reviews.models import CardState, Preset
+from reviews.models import CardState, Preset, ReviewLog
 
 
 def make_user(username: str = "learner", *, password: str = "correct-horse-9", **extra) -> User:
@@ -87,6 +87,15 @@ def make_note(
 def make_card_state(learner: User, card: Card, **fields) -> CardState:
     """A learner's scheduling row for a card (state, due, suspended, buried_until, flag...)."""
     return CardState.objects.create(learner=learner, card=card, deck_id=card.deck_id, **fields)
+
+
+def make_review(learner: User, card: Card, reviewed_at, *, rating: int = 3, **fields) -> ReviewLog:
+    """One review-log row (kind Review unless given), in the card's deck."""
+    fields.setdefault("kind", ReviewLog.KIND_REVIEW)
+    fields.setdefault("deck_id", card.deck_id)
+    return ReviewLog.objects.create(
+        learner=learner, card=card, reviewed_at=reviewed_at, rating=rating, **fields
+    )
 
 
 def make_cards(

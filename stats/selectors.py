@@ -1,0 +1,623 @@
+"""Reads for the statistics page: every figure is a GROUP BY in the database.
+
+A page is about one learner and one scope: their whole collection, or a deck with
+its subdecks (their own, or a class deck they may study). The learner's reviews,
+a year of them, come back as one row per (study day, kind, rating, young/mature)
+and everything about reviews (today, the heatmap, reviews per day, true retention,
+answer buttons) is summed from those few thousand rows; the cards come back as
+one row per (state, suspended, due day, young/mature) and one row per
+(interval, stability, difficulty, recall) bucket. Python never loops over reviews
+or cards, only over these groups, so the page costs the same few queries at ten
+cards or a hundred thousand.
+
+What counts where:
+- Reviews belong to the deck the card was in when it was reviewed (ReviewLog.deck),
+  as the study screen's daily limits count them; cards to the deck they are in.
+- The collection is everything the learner has studied (any deck, class decks
+  included) plus the cards of their own decks they have not seen yet (new).
+- True retention follows Anki (rslib stats/graphs/retention.rs): reviews with a
+  rating that affect scheduling (not manual), of cards in review or of learning
+  steps at least a day long; a pass is Hard, Good or Easy; mature means the
+  interval before the review was at least 21 days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.lookups import GreaterThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from exports.selectors import EpochSeconds
+from flashcards.models import Card, Deck
+from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, DeckOptions, ReviewLog
+from reviews.selectors import StudyDay, get_deck_for_learner, presets_of, study_plan
+from stats import days as day_math
+from stats.sql import Clock, Curve, Curves, log2_bucket, share_bucket
+
+MATURE_DAYS = 21
+# Study-day windows of the true-retention table, as Anki's (today, yesterday, 7, 30, 365).
+RETENTION_PERIODS = (
+    ("today", "Today", 0, 0),
+    ("yesterday", "Yesterday", 1, 1),
+    ("week", "Last week", 0, 6),
+    ("month", "Last month", 0, 29),
+    ("year", "Last year", 0, 364),
+)
+RANGES = {"month": 30, "quarter": 90, "year": 365}
+RANGE_LABELS = {"month": "1 month", "quarter": "3 months", "year": "1 year"}
+DEFAULT_RANGE = "month"
+HEATMAP_DAYS = 365
+HARDEST_LIMIT = 10
+# Buckets: days in powers of two (0: under a day ... 12: 2048 days and more).
+LOG2_LAST = 12
+DIFFICULTY_BUCKETS = 10
+RECALL_BUCKETS = 20
+
+KIND_NAMES = {
+    ReviewLog.KIND_LEARN: "Learning",
+    ReviewLog.KIND_REVIEW: "Review",
+    ReviewLog.KIND_RELEARN: "Relearning",
+    ReviewLog.KIND_FILTERED: "Filtered",
+    ReviewLog.KIND_MANUAL: "Manual",
+}
+# Retention classes of a review: not counted by true retention, young, mature.
+NOT_COUNTED, YOUNG, MATURE = 0, 1, 2
+
+
+# --- Scope ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatsScope:
+    learner: User
+    deck: Deck | None  # None: the whole collection
+    deck_ids: tuple[int, ...] | None  # the deck and its subdecks; None for the collection
+    curves: Curves
+
+    @property
+    def title(self) -> str:
+        return self.deck.full_name if self.deck else "Whole collection"
+
+    def states(self) -> QuerySet[CardState]:
+        states = CardState.objects.filter(learner=self.learner)
+        if self.deck_ids is not None:
+            states = states.filter(deck_id__in=self.deck_ids)
+        return states
+
+    def reviews(self) -> QuerySet[ReviewLog]:
+        reviews = ReviewLog.objects.filter(learner=self.learner)
+        if self.deck_ids is not None:
+            reviews = reviews.filter(deck_id__in=self.deck_ids)
+        return reviews
+
+    def unseen_cards(self) -> QuerySet[Card]:
+        """Cards in scope the learner has no state for yet (new to them)."""
+        if self.deck_ids is None:
+            cards = Card.objects.filter(deck__owner=self.learner)
+        else:
+            cards = Card.objects.filter(deck_id__in=self.deck_ids)
+        seen = CardState.objects.filter(learner=self.learner, card_id=OuterRef("pk"))
+        return cards.exclude(Exists(seen))
+
+    def card_filter(self, states_alias: str) -> Q:
+        """Cards in scope, given a FilteredRelation `states_alias` to the learner's states."""
+        if self.deck_ids is None:
+            return Q(deck__owner=self.learner) | Q(**{f"{states_alias}__isnull": False})
+        return Q(deck_id__in=self.deck_ids)
+
+
+def _curve(parameters: Sequence[float] | None) -> Curve:
+    return Curve.of(parameters or DEFAULT_FSRS_PARAMETERS)
+
+
+def _group_curves(default: Curve, by_deck: dict[int, Curve]) -> Curves:
+    grouped: dict[Curve, list[int]] = defaultdict(list)
+    for deck_id, curve in sorted(by_deck.items()):
+        if curve != default:
+            grouped[curve].append(deck_id)
+    return Curves(default, tuple((curve, tuple(ids)) for curve, ids in grouped.items()))
+
+
+def collection_scope(learner: User) -> StatsScope:
+    """The learner's whole collection. Two queries (presets, deck options)."""
+    presets = {preset.pk: preset for preset in presets_of(learner)}
+    default = next((p for p in presets.values() if p.is_default), None)
+    default_curve = _curve(default.fsrs_parameters if default else None)
+    by_deck = {
+        deck_id: _curve(presets[preset_id].fsrs_parameters)
+        for deck_id, preset_id in DeckOptions.objects.filter(learner=learner).values_list(
+            "deck_id", "preset_id"
+        )
+        if preset_id in presets
+    }
+    return StatsScope(learner, None, None, _group_curves(default_curve, by_deck))
+
+
+def deck_scope(learner: User, deck_id: int) -> StatsScope:
+    """A deck the learner may study (404 otherwise) with its subdecks. Three queries
+    (the deck, the learner's presets, the subdecks with their presets), one more for
+    a class deck."""
+    deck = get_deck_for_learner(learner, deck_id)
+    plan = study_plan(learner, deck)
+    curves = {key: _curve(values["fsrs_parameters"]) for key, values in plan.presets.items()}
+    by_deck = {d.id: curves[d.preset_id] for d in plan.decks}
+    return StatsScope(learner, deck, tuple(plan.deck_ids), _group_curves(curves[None], by_deck))
+
+
+# --- Figures -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retention:
+    passed: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.total if self.total else None
+
+    @property
+    def percent(self) -> str:
+        return "–" if self.rate is None else f"{self.rate:.1%}"
+
+    def __add__(self, other: Retention) -> Retention:
+        return Retention(self.passed + other.passed, self.failed + other.failed)
+
+
+@dataclass(frozen=True)
+class RetentionRow:
+    key: str
+    label: str
+    young: Retention
+    mature: Retention
+
+    @property
+    def total(self) -> Retention:
+        return self.young + self.mature
+
+
+@dataclass(frozen=True)
+class Today:
+    reviews: int
+    seconds: int
+    retention: Retention  # young and mature together, as Anki's "today" line
+    again: int
+
+
+@dataclass(frozen=True)
+class Forecast:
+    overdue: int  # due before today (included in today)
+    today: int
+    tomorrow: int
+    month: int  # due within the next 30 study days, today (and overdue) included
+    quarter: int  # ... 90
+    year: int  # ... 365
+    per_day: tuple[int, ...]  # today, tomorrow, ... for the chosen range
+
+
+@dataclass(frozen=True)
+class CardCounts:
+    new: int
+    learning: int
+    young: int
+    mature: int
+    suspended: int  # also counted in their state above
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.young + self.mature
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Anki's "estimated total knowledge": the sum of every card's predicted recall."""
+
+    total: float
+    cards: int  # cards with a memory state (reviewed at least once)
+
+    @property
+    def average(self) -> float | None:
+        return self.total / self.cards if self.cards else None
+
+
+@dataclass(frozen=True)
+class HardCard:
+    card_id: int
+    text: str
+    deck_name: str
+    lapses: int
+    difficulty: float | None
+    recall: float | None
+    url: str
+
+    @property
+    def difficulty_percent(self) -> int | None:
+        """FSRS difficulty (1-10) as Anki shows it, 0-100%."""
+        return None if self.difficulty is None else round((self.difficulty - 1) / 9 * 100)
+
+    @property
+    def recall_percent(self) -> int | None:
+        return None if self.recall is None else round(self.recall * 100)
+
+
+@dataclass
+class StatsPage:
+    scope: StatsScope
+    range_key: str
+    today_date: date
+    today: Today
+    counts: CardCounts
+    forecast: Forecast
+    knowledge: Knowledge
+    retention: list[RetentionRow]
+    # day number -> reviews, for the heatmap (a year back)
+    heatmap: dict[int, int]
+    # the chosen range's days, oldest first: (day number, {kind: count})
+    per_day: list[tuple[int, dict[int, int]]]
+    per_day_seconds: list[int]
+    # "learning" / "young" / "mature" -> [again, hard, good, easy] over the chosen range
+    buttons: dict[str, list[int]]
+    hours: list[tuple[int, int]]  # (reviews, passed) per local hour over the chosen range
+    intervals: list[int]  # review cards per log2-days bucket
+    stability: list[int]
+    difficulty: list[int]
+    recall: list[int]
+    hardest_by_lapses: list[HardCard] = field(default_factory=list)
+    hardest_by_difficulty: list[HardCard] = field(default_factory=list)
+
+    @property
+    def today_number(self) -> int:
+        return day_math.day_number(self.today_date)
+
+    @property
+    def range_days(self) -> int:
+        return RANGES[self.range_key]
+
+
+def _clock(learner: User, now: datetime, back_days: int, ahead_days: int) -> Clock:
+    spans = day_math.offset_spans(
+        learner.zone, now - timedelta(days=back_days), now + timedelta(days=ahead_days)
+    )
+    return Clock(learner.zone, learner.day_starts_at_hour, tuple(spans))
+
+
+def _retention_class() -> Case:
+    counted = (
+        Q(rating__gte=ReviewLog.AGAIN)
+        & ~Q(kind=ReviewLog.KIND_MANUAL)
+        & (
+            Q(kind=ReviewLog.KIND_REVIEW)
+            | Q(last_interval_days__gte=1)
+            | Q(last_interval_days__lte=-86400)
+        )
+    )
+    return Case(
+        When(counted & Q(last_interval_days__gte=MATURE_DAYS), then=Value(MATURE)),
+        When(counted, then=Value(YOUNG)),
+        default=Value(NOT_COUNTED),
+        output_field=IntegerField(),
+    )
+
+
+@dataclass
+class _ReviewDays:
+    heatmap: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    kinds: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    seconds: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    again: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    # day -> class -> Retention
+    retention: dict[int, dict[int, Retention]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Retention))
+    )
+    # day -> button group -> [again, hard, good, easy]
+    buttons: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+
+
+def _review_days(scope: StatsScope, clock: Clock, first_day: date, since: datetime) -> _ReviewDays:
+    """A year of reviews as (day, kind, rating, class) groups. One query."""
+    rows = (
+        scope.reviews()
+        .filter(reviewed_at__gte=since)
+        .annotate(day=clock.study_day("reviewed_at"), klass=_retention_class())
+        .values("day", "kind", "rating", "klass")
+        .annotate(reviews=Count("id"), milliseconds=Sum("duration_ms"))
+        .order_by()
+    )
+    first = day_math.day_number(first_day)
+    result = _ReviewDays()
+    for row in rows:
+        day, kind, rating, klass = int(row["day"]), row["kind"], row["rating"], row["klass"]
+        if day < first:
+            continue
+        count = row["reviews"]
+        result.heatmap[day] += count
+        result.kinds[day][kind] = result.kinds[day].get(kind, 0) + count
+        result.seconds[day] += (row["milliseconds"] or 0) / 1000
+        if rating == ReviewLog.AGAIN:
+            result.again[day] += count
+        if klass != NOT_COUNTED:
+            passed = rating > ReviewLog.AGAIN
+            result.retention[day][klass] += Retention(
+                count if passed else 0, 0 if passed else count
+            )
+        if ReviewLog.AGAIN <= rating <= ReviewLog.EASY and kind != ReviewLog.KIND_MANUAL:
+            if kind in (ReviewLog.KIND_LEARN, ReviewLog.KIND_RELEARN):
+                group = "learning"
+            else:
+                group = "mature" if klass == MATURE else "young"
+            per_day = result.buttons.setdefault(day, {})
+            per_day.setdefault(group, [0, 0, 0, 0])[rating - 1] += count
+    return result
+
+
+def _retention_table(review_days: _ReviewDays, today: int) -> list[RetentionRow]:
+    rows = []
+    for key, label, newest, oldest in RETENTION_PERIODS:
+        young, mature = Retention(), Retention()
+        for day in range(today - oldest, today - newest + 1):
+            classes = review_days.retention.get(day)
+            if classes:
+                young += classes.get(YOUNG, Retention())
+                mature += classes.get(MATURE, Retention())
+        rows.append(RetentionRow(key, label, young, mature))
+    return rows
+
+
+def _hours(scope: StatsScope, clock: Clock, since: datetime) -> list[tuple[int, int]]:
+    """Reviews and passes per local hour since `since`. One query."""
+    rows = (
+        scope.reviews()
+        .filter(reviewed_at__gte=since, rating__gte=ReviewLog.AGAIN)
+        .exclude(kind=ReviewLog.KIND_MANUAL)
+        .annotate(hour=clock.hour("reviewed_at"))
+        .values("hour")
+        .annotate(reviews=Count("id"), passed=Count("id", filter=Q(rating__gt=ReviewLog.AGAIN)))
+        .order_by()
+    )
+    hours = [(0, 0)] * 24
+    for row in rows:
+        hour = int(row["hour"]) % 24
+        hours[hour] = (hours[hour][0] + row["reviews"], hours[hour][1] + row["passed"])
+    return hours
+
+
+def _interval_seconds() -> object:
+    return EpochSeconds("due") - EpochSeconds("last_review")
+
+
+# round(seconds / 86400) >= 21, as scheduling._interval_days rounds a review card's interval.
+_MATURE_SECONDS = MATURE_DAYS * 86400 - 43200
+
+
+def _card_counts_and_forecast(
+    scope: StatsScope, clock: Clock, day: StudyDay, range_days: int
+) -> tuple[CardCounts, Forecast]:
+    """Cards by state and due day (clamped to a year ahead). Two queries."""
+    today = day_math.day_number(day.today)
+    horizon = day.ends + timedelta(days=RANGES["year"])
+    due_day = Case(
+        When(due__isnull=True, then=Value(-1)),
+        When(due__lt=day.starts, then=Value(today - 1)),
+        When(due__gte=horizon, then=Value(today + RANGES["year"] + 1)),
+        default=clock.study_day("due"),
+        output_field=IntegerField(),
+    )
+    mature = Case(
+        When(
+            Q(state=CardState.REVIEW, due__isnull=False, last_review__isnull=False)
+            & Q(GreaterThanOrEqual(_interval_seconds(), Value(_MATURE_SECONDS))),
+            then=Value(1),
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    rows = (
+        scope.states()
+        .annotate(due_day=due_day, mature=mature)
+        .values("state", "suspended", "due_day", "mature")
+        .annotate(cards=Count("id"))
+        .order_by()
+    )
+    new = learning = young = mature_count = suspended = 0
+    overdue = 0
+    due_by_offset: dict[int, int] = defaultdict(int)
+    for row in rows:
+        count, state = row["cards"], row["state"]
+        if row["suspended"]:
+            suspended += count
+        if state == CardState.NEW:
+            new += count
+        elif state in (CardState.LEARNING, CardState.RELEARNING):
+            learning += count
+        elif row["mature"]:
+            mature_count += count
+        else:
+            young += count
+        if state == CardState.NEW or row["suspended"] or row["due_day"] == -1:
+            continue
+        offset = int(row["due_day"]) - today
+        if offset < 0:
+            overdue += count
+            offset = 0
+        due_by_offset[offset] += count
+    new += scope.unseen_cards().count()
+
+    def within(days: int) -> int:
+        return sum(count for offset, count in due_by_offset.items() if offset < days)
+
+    forecast = Forecast(
+        overdue=overdue,
+        today=due_by_offset.get(0, 0),
+        tomorrow=due_by_offset.get(1, 0),
+        month=within(30),
+        quarter=within(90),
+        year=within(365),
+        per_day=tuple(due_by_offset.get(offset, 0) for offset in range(range_days)),
+    )
+    counts = CardCounts(new, learning, young, mature_count, suspended)
+    return counts, forecast
+
+
+def _memory(
+    scope: StatsScope, now: datetime
+) -> tuple[list[int], list[int], list[int], list[int], Knowledge]:
+    """Distributions of interval, stability, difficulty and recall, and their sum. One query."""
+    recall = scope.curves.recall(now)
+    interval_days = (_interval_seconds() + Value(43200)) / Value(86400)
+    interval_bucket = Case(
+        When(
+            Q(state=CardState.REVIEW, due__isnull=False), then=log2_bucket(interval_days, LOG2_LAST)
+        ),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    rows = (
+        scope.states()
+        .filter(stability__isnull=False, last_review__isnull=False)
+        .exclude(state=CardState.NEW)
+        .annotate(
+            interval_bucket=interval_bucket,
+            stability_bucket=log2_bucket(F("stability"), LOG2_LAST),
+            difficulty_bucket=share_bucket(
+                (F("difficulty") - Value(1.0)) / Value(9.0), DIFFICULTY_BUCKETS
+            ),
+            recall_bucket=share_bucket(recall, RECALL_BUCKETS),
+        )
+        .values("interval_bucket", "stability_bucket", "difficulty_bucket", "recall_bucket")
+        .annotate(cards=Count("id"), recall=Sum(recall))
+        .order_by()
+    )
+    intervals = [0] * (LOG2_LAST + 1)
+    stability = [0] * (LOG2_LAST + 1)
+    difficulty = [0] * DIFFICULTY_BUCKETS
+    recalls = [0] * RECALL_BUCKETS
+    total, cards = 0.0, 0
+    for row in rows:
+        count = row["cards"]
+        cards += count
+        total += row["recall"] or 0.0
+        if row["interval_bucket"] is not None and int(row["interval_bucket"]) >= 0:
+            intervals[int(row["interval_bucket"])] += count
+        stability[int(row["stability_bucket"])] += count
+        if row["difficulty_bucket"] is not None:
+            difficulty[int(row["difficulty_bucket"])] += count
+        recalls[int(row["recall_bucket"])] += count
+    return intervals, stability, difficulty, recalls, Knowledge(total, cards)
+
+
+def _hard_cards(scope: StatsScope, now: datetime, order: Sequence[str], where: Q) -> list[HardCard]:
+    states = (
+        scope.states()
+        .filter(where)
+        .select_related("card__note", "card__deck")
+        .annotate(recall=scope.curves.recall(now))
+        .order_by(*order)[:HARDEST_LIMIT]
+    )
+    cards = []
+    for state in states:
+        note = state.card.note
+        if note.owner_id == scope.learner.pk:
+            url = reverse("flashcards:note_edit", args=[note.pk])
+        else:
+            url = reverse("flashcards:card_preview", args=[state.card_id])
+        has_memory = state.stability is not None and state.last_review is not None
+        cards.append(
+            HardCard(
+                card_id=state.card_id,
+                text=note.sort_value or note.first_field or f"Card {state.card_id}",
+                deck_name=state.card.deck.full_name,
+                lapses=state.lapses,
+                difficulty=state.difficulty,
+                recall=state.recall if has_memory else None,
+                url=url,
+            )
+        )
+    return cards
+
+
+def stats_page(
+    scope: StatsScope, *, range_key: str = DEFAULT_RANGE, now: datetime | None = None
+) -> StatsPage:
+    """Every figure of the statistics page. A fixed number of queries (eight)."""
+    now = now or timezone.now()
+    if range_key not in RANGES:
+        range_key = DEFAULT_RANGE
+    learner = scope.learner
+    day = StudyDay.of(learner, now)
+    today = day_math.day_number(day.today)
+    clock = _clock(learner, now, HEATMAP_DAYS + 2, RANGES["year"] + 2)
+    first_day = day.today - timedelta(days=HEATMAP_DAYS - 1)
+    # A day's worth of slack: the exact first study day is cut in Python.
+    review_days = _review_days(scope, clock, first_day, day.starts - timedelta(days=HEATMAP_DAYS))
+    range_days = RANGES[range_key]
+    range_first = today - range_days + 1
+    per_day = [
+        (number, dict(review_days.kinds.get(number, {})))
+        for number in range(range_first, today + 1)
+    ]
+    buttons = {group: [0, 0, 0, 0] for group in ("learning", "young", "mature")}
+    for number, groups in review_days.buttons.items():
+        if number >= range_first:
+            for group, counts in groups.items():
+                buttons[group] = [a + b for a, b in zip(buttons[group], counts, strict=True)]
+    retention_today = review_days.retention.get(today, {})
+    today_figures = Today(
+        reviews=review_days.heatmap.get(today, 0),
+        seconds=round(review_days.seconds.get(today, 0.0)),
+        retention=retention_today.get(YOUNG, Retention())
+        + retention_today.get(MATURE, Retention()),
+        again=review_days.again.get(today, 0),
+    )
+    counts, forecast = _card_counts_and_forecast(scope, clock, day, range_days)
+    intervals, stability, difficulty, recall, knowledge = _memory(scope, now)
+    return StatsPage(
+        scope=scope,
+        range_key=range_key,
+        today_date=day.today,
+        today=today_figures,
+        counts=counts,
+        forecast=forecast,
+        knowledge=knowledge,
+        retention=_retention_table(review_days, today),
+        heatmap=dict(review_days.heatmap),
+        per_day=per_day,
+        per_day_seconds=[round(review_days.seconds.get(n, 0.0)) for n, _ in per_day],
+        buttons=buttons,
+        hours=_hours(scope, clock, day.starts - timedelta(days=range_days - 1)),
+        intervals=intervals,
+        stability=stability,
+        difficulty=difficulty,
+        recall=recall,
+        hardest_by_lapses=_hard_cards(
+            scope, now, ("-lapses", "-difficulty", "card_id"), Q(lapses__gt=0)
+        ),
+        hardest_by_difficulty=_hard_cards(
+            scope,
+            now,
+            ("-difficulty", "-lapses", "card_id"),
+            Q(difficulty__isnull=False) & ~Q(state=CardState.NEW),
+        ),
+    )

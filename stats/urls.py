@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from stats import views
+
+app_name = "stats"
+urlpatterns = [
+    path("", views.collection_stats, name="collection"),
+    path("export/<slug:dataset>.<slug:fmt>", views.collection_export, name="export"),
+    path("decks/<int:deck_id>/", views.deck_stats, name="deck"),
+    path(
+        "decks/<int:deck_id>/export/<slug:dataset>.<slug:fmt>",
+        views.deck_export,
+        name="deck_export",
+    ),
+]

@@ -1,0 +1,104 @@
+"""The statistics page (the collection or one deck) and its data downloads."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from config.types import AuthedRequest
+from stats import exports
+from stats.presentation import page_charts, percent
+from stats.selectors import (
+    DEFAULT_RANGE,
+    RANGE_LABELS,
+    StatsScope,
+    collection_scope,
+    deck_scope,
+    stats_page,
+)
+
+
+def _export_url(scope: StatsScope, dataset: str, fmt: str) -> str:
+    if scope.deck is None:
+        return reverse("stats:export", args=[dataset, fmt])
+    return reverse("stats:deck_export", args=[scope.deck.pk, dataset, fmt])
+
+
+def _format_label(fmt: str) -> str:
+    return "Excel" if fmt == "xlsx" else fmt.upper()
+
+
+def _render(request: AuthedRequest, scope: StatsScope) -> HttpResponse:
+    range_key = request.GET.get("range", DEFAULT_RANGE)
+    page = stats_page(scope, range_key=range_key)
+    downloads = [
+        (
+            dataset,
+            [(_format_label(fmt), _export_url(scope, dataset, fmt)) for fmt in exports.FORMATS],
+        )
+        for dataset in exports.DATASETS
+    ]
+    context = {
+        "page": page,
+        "scope": scope,
+        "charts": page_charts(page),
+        "ranges": [(key, label, key == page.range_key) for key, label in RANGE_LABELS.items()],
+        "downloads": downloads,
+        "today_retention": percent(page.today.retention.rate),
+        "hardest": [
+            ("Most lapses", page.hardest_by_lapses),
+            ("Highest difficulty", page.hardest_by_difficulty),
+        ],
+    }
+    return render(request, "stats/stats.html", context)
+
+
+@login_required
+@require_GET
+def collection_stats(request: AuthedRequest) -> HttpResponse:
+    return _render(request, collection_scope(request.user))
+
+
+@login_required
+@require_GET
+def deck_stats(request: AuthedRequest, deck_id: int) -> HttpResponse:
+    return _render(request, deck_scope(request.user, deck_id))
+
+
+def _download(scope: StatsScope, dataset: str, fmt: str) -> HttpResponse:
+    if dataset not in exports.DATASETS or fmt not in exports.FORMATS:
+        raise Http404("No such download.")
+    stem = slugify(scope.deck.full_name.replace("::", "-")) if scope.deck else "collection"
+    filename = f"{stem or 'deck'}-{dataset}-{timezone.now():%Y-%m-%d}.{fmt}"
+    table = exports.build_table(dataset, scope)
+    if fmt == "xlsx":
+        # openpyxl finishes the zip at the end: write to disk, then send the file.
+        handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        exports.write_xlsx(table, handle)
+        handle.seek(0)
+        return FileResponse(
+            handle, as_attachment=True, filename=filename, content_type=exports.FORMATS[fmt]
+        )
+    chunks = exports.csv_chunks(table) if fmt == "csv" else exports.json_chunks(table)
+    response = StreamingHttpResponse(chunks, content_type=exports.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def collection_export(request: AuthedRequest, dataset: str, fmt: str) -> HttpResponse:
+    return _download(collection_scope(request.user), dataset, fmt)
+
+
+@login_required
+@require_GET
+def deck_export(request: AuthedRequest, deck_id: int, dataset: str, fmt: str) -> HttpResponse:
+    return _download(deck_scope(request.user, deck_id), dataset, fmt)

@@ -70,6 +70,7 @@ from classrooms.services import (
 )
 from config.types import AuthedRequest
 
+
 def _posted(request: AuthedRequest):  # noqa: ANN202
     """The POST data to bind a form to (even when empty), None for a GET."""
     return request.POST if request.method == "POST" else None

@@ -61,9 +61,7 @@ def test_deck_names_match_exactly_not_by_case(classroom, teacher, student):
     assert other.pk not in set(class_decks(student).values_list("pk", flat=True))
 
 
-def test_a_removed_student_or_unassigned_deck_is_out_of_reach(
-    classroom, deck, student, assignment
-):
+def test_a_removed_student_or_unassigned_deck_is_out_of_reach(classroom, deck, student, assignment):
     remove_student(classroom=classroom, student=student)
     assert not learner_can_study_deck(student, deck)
     Membership.objects.create(classroom=classroom, user=student, role=Membership.STUDENT)
@@ -183,9 +181,7 @@ def test_the_teacher_does_not_see_their_own_deck_twice(classroom, teacher, clien
     assert page.context["class_rows"] == []
 
 
-def test_search_finds_class_cards_for_members_only(
-    classroom, deck, cards, student, other_student
-):
+def test_search_finds_class_cards_for_members_only(classroom, deck, cards, student, other_student):
     assert search_cards(user=student, query="front").count() == 5
     assert search_cards(user=student, query="deck:Spanish note:Basic front:front*").count() == 5
     assert search_cards(user=other_student, query="front").count() == 0
@@ -206,8 +202,7 @@ def test_media_of_the_teacher_shows_to_members_only(
 def test_a_student_downloads_the_deck_with_their_own_progress(
     classroom, deck, cards, student, teacher, client_for
 ):
-    from exports.selectors import ExportScope, card_progress
-    from exports.selectors import PackageIds
+    from exports.selectors import ExportScope, PackageIds, card_progress
 
     start_session(learner=student, deck=deck)
     grade(student, cards[0], 3)
@@ -255,7 +250,9 @@ def test_a_student_copies_the_deck_with_guids_and_progress(
     assert student.decks.filter(full_name="Spanish::Verbs").exists()
     mine = Note.objects.filter(owner=student)
     theirs = Note.objects.filter(owner=teacher)
-    assert sorted(mine.values_list("guid", flat=True)) == sorted(theirs.values_list("guid", flat=True))
+    assert sorted(mine.values_list("guid", flat=True)) == sorted(
+        theirs.values_list("guid", flat=True)
+    )
     assert Card.objects.filter(note__owner=student).count() == 6
     assert student.media.filter(filename="cat.png").exists()
     copied = Card.objects.get(note__owner=student, note__guid=cards[0].note.guid)

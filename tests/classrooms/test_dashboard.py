@@ -1,0 +1,251 @@
+"""The teacher's dashboard against figures worked out by hand.
+
+The clock stands at 2026-03-10 12:00 UTC. Everyone is on UTC with the day starting at
+04:00, so "today" began at 04:00 this morning, the 7 days at 04:00 on March 4 and the
+30 days at 04:00 on February 9.
+
+Decks: "Spanish" (c0-c3) with "Spanish::Verbs" (c4, c5): six cards, daily target 5;
+"Extra" (e0, e1): two cards. Students: alice, bob, carol (never studied). Dave is not
+in the class: his reviews of the same cards never count.
+
+alice (default FSRS, desired retention 0.9)
+  c0 review  S=10  last 20 days ago  due 10 days ago   reps 4 lapses 1 -> due, at risk
+  c1 review  S=30  last 3 days ago   due in 20 days    reps 3           -> fine
+  c2 learning S=1  last 1 hour ago   due in 9 minutes  reps 1           -> due
+  c3 new (a row, never graded)                                          -> not seen
+  c4 review  S=2   last 30 days ago  suspended         reps 5 lapses 2  -> neither
+  e0 review  S=5   last 6 days ago   due yesterday     reps 2           -> due, at risk
+  seen: Spanish 4 of 6, Extra 1 of 2; due 3; at risk 2; last active 1 hour ago.
+  reviews: today 3 in Spanish (10:00 c0 Good, 11:00 c1 Again, 11:00 c2 Good learning),
+  03:00 today (yesterday's study day) c0 Easy, 5 days ago e0 Hard, 20 days ago c4
+  Again, 40 days ago c4 Good; one review today in her own deck (not the class's).
+  -> today 3, 7 days 5, 30 days 6; review-kind in 30 days: 5, passed 3 -> 60%.
+
+bob (deck options on Spanish: desired retention 0.95, decay 0.5)
+  c0 review     S=50 last 33 days ago due 10 days ago reps 2 -> due, at risk for him
+                (recall 0.93: below his 0.95, though above the default's 0.9)
+  c1 relearning S=3  last 5 minutes ago due in 5 minutes reps 6 lapses 1 -> due
+  reviews: today c1 Again (review) and c1 Good (relearning); 8 days ago c0 Good.
+  -> today 2, 7 days 2, 30 days 3; review-kind 2, passed 1 -> 50%.
+
+Cards (lapses / reviews over students; recall: mean over those who studied it):
+  c4 2/5 = 0.4, c0 1/6, c1 1/9, then e0 and c2 (0 lapses) by recall, lowest first.
+
+Weeks back from now (review-kind only): this week alice 4 (3 passed) + bob 1 (0) = 5/3;
+1 week ago bob 1/1; 2 weeks ago alice 1/0; 5 weeks ago alice 1/1.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from classrooms.models import Assignment
+from classrooms.selectors import class_dashboard, student_standing
+from reviews import scheduling
+from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, DeckOptions, ReviewLog
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+BOB_PARAMETERS = [*DEFAULT_FSRS_PARAMETERS[:20], 0.5]
+REVIEW, LEARN, RELEARN = ReviewLog.KIND_REVIEW, ReviewLog.KIND_LEARN, ReviewLog.KIND_RELEARN
+
+
+def recall(stability: float, last: datetime, parameters=DEFAULT_FSRS_PARAMETERS) -> float:
+    """The adapter's own retrievability(), which the SQL must agree with."""
+    schedule = scheduling.Schedule(
+        state=scheduling.REVIEW, stability=stability, last_review=last, due=NOW
+    )
+    config = scheduling.SchedulerConfig(parameters=tuple(parameters))
+    return scheduling.retrievability(schedule, NOW, config)
+
+
+@pytest.fixture
+def world(teacher):
+    spanish = factories.make_deck(teacher, "Spanish")
+    verbs = factories.make_deck(teacher, "Spanish::Verbs")
+    extra = factories.make_deck(teacher, "Extra")
+    c = factories.make_cards(teacher, spanish, 4) + factories.make_cards(teacher, verbs, 2)
+    e = factories.make_cards(teacher, extra, 2)
+    alice, bob, carol, dave = (
+        factories.make_user(name) for name in ("alice", "bob", "carol", "dave")
+    )
+    classroom = factories.make_classroom(teacher, students=[alice, bob, carol])
+    Assignment.objects.create(classroom=classroom, deck=spanish, daily_target=5)
+    Assignment.objects.create(classroom=classroom, deck=extra)
+
+    def state(learner, card, kind, stability=None, last=None, due=None, **extra_fields):
+        return factories.make_card_state(
+            learner, card, state=kind, stability=stability, difficulty=5.0 if stability else None,
+            last_review=last, due=due, **extra_fields,
+        )  # fmt: skip
+
+    R, L, RL, N = CardState.REVIEW, CardState.LEARNING, CardState.RELEARNING, CardState.NEW
+    state(alice, c[0], R, 10, NOW - 20 * DAY, NOW - 10 * DAY, reps=4, lapses=1)
+    state(alice, c[1], R, 30, NOW - 3 * DAY, NOW + 20 * DAY, reps=3)
+    state(alice, c[2], L, 1, NOW - timedelta(hours=1), NOW + timedelta(minutes=9), reps=1)
+    state(alice, c[3], N)
+    state(alice, c[4], R, 2, NOW - 30 * DAY, NOW - 25 * DAY, reps=5, lapses=2, suspended=True)
+    state(alice, e[0], R, 5, NOW - 6 * DAY, NOW - DAY, reps=2)
+    state(bob, c[0], R, 50, NOW - 33 * DAY, NOW - 10 * DAY, reps=2)
+    state(
+        bob, c[1], RL, 3, NOW - timedelta(minutes=5), NOW + timedelta(minutes=5), reps=6, lapses=1
+    )
+    state(dave, c[0], R, 1, NOW - 90 * DAY, NOW - 80 * DAY, reps=9, lapses=9)
+    preset = factories.make_preset(
+        bob, "Strict", desired_retention=0.95, fsrs_parameters=BOB_PARAMETERS
+    )
+    DeckOptions.objects.create(learner=bob, deck=spanish, preset=preset)
+
+    def review(learner, card, when, rating, kind=REVIEW):
+        ReviewLog.objects.create(
+            learner=learner, card=card, deck_id=card.deck_id, reviewed_at=when, rating=rating,
+            kind=kind,
+        )  # fmt: skip
+
+    at = NOW.replace
+    review(alice, c[0], at(hour=10), 3)
+    review(alice, c[1], at(hour=11), 1)
+    review(alice, c[2], at(hour=11), 3, LEARN)
+    review(alice, c[0], at(hour=3), 4)
+    review(alice, e[0], NOW - 5 * DAY, 2)
+    review(alice, c[4], NOW - 20 * DAY, 1)
+    review(alice, c[4], NOW - 40 * DAY, 3)
+    own = factories.make_cards(alice, factories.make_deck(alice, "Mine"), 1)[0]
+    review(alice, own, at(hour=10), 3)
+    review(bob, c[1], NOW - timedelta(minutes=6), 1)
+    review(bob, c[1], NOW - timedelta(minutes=5), 3, RELEARN)
+    review(bob, c[0], NOW - 8 * DAY, 3)
+    review(dave, c[0], at(hour=9), 1)
+    return {"classroom": classroom, "c": c, "e": e, "alice": alice, "bob": bob, "carol": carol}
+
+
+def test_the_per_student_figures_match_the_hand_count(world):
+    dashboard = class_dashboard(world["classroom"], now=NOW)
+    rows = {row.user.username: row for row in dashboard.students}
+    assert list(rows) == ["alice", "bob", "carol"]
+    alice, bob, carol = rows["alice"], rows["bob"], rows["carol"]
+
+    assert (alice.reviews_today, alice.reviews_7d, alice.reviews_30d) == (3, 5, 6)
+    assert (alice.retention_reviews, alice.retention_passed) == (5, 3)
+    assert alice.retention == pytest.approx(0.6)
+    assert (alice.due, alice.at_risk) == (3, 2)
+    assert alice.last_active == NOW - timedelta(hours=1)
+    spanish, extra = alice.assignments
+    assert (spanish.seen, spanish.total, spanish.reviews_today, spanish.target) == (4, 6, 3, 5)
+    assert spanish.target_met is False and spanish.target_percent == 60
+    assert (extra.seen, extra.total, extra.reviews_today, extra.target) == (1, 2, 0, None)
+
+    assert (bob.reviews_today, bob.reviews_7d, bob.reviews_30d) == (2, 2, 3)
+    assert bob.retention == pytest.approx(0.5)
+    assert (bob.due, bob.at_risk) == (2, 1)
+    assert bob.last_active == NOW - timedelta(minutes=5)
+    assert [(p.seen, p.reviews_today) for p in bob.assignments] == [(2, 2), (0, 0)]
+
+    assert (carol.reviews_30d, carol.due, carol.at_risk, carol.last_active) == (0, 0, 0, None)
+    assert carol.retention is None
+    assert [p.seen for p in carol.assignments] == [0, 0]
+
+
+def test_bobs_card_is_at_risk_only_by_his_own_preset(world):
+    bobs = recall(50, NOW - 33 * DAY, BOB_PARAMETERS)
+    assert 0.9 < bobs < 0.95
+    assert recall(50, NOW - 33 * DAY) > 0.9  # by the default curve it would not be
+
+
+def test_the_per_card_figures_match_the_hand_count(world):
+    c, e = world["c"], world["e"]
+    dashboard = class_dashboard(world["classroom"], now=NOW)
+    cards = dashboard.hardest_cards
+    assert [row.card_id for row in cards] == [c[4].pk, c[0].pk, c[1].pk, e[0].pk, c[2].pk]
+    by_id = {row.card_id: row for row in cards}
+    assert (by_id[c[4].pk].lapses, by_id[c[4].pk].reviews) == (2, 5)
+    assert by_id[c[4].pk].lapse_rate == pytest.approx(0.4)
+    assert (by_id[c[0].pk].students, by_id[c[0].pk].lapses, by_id[c[0].pk].reviews) == (2, 1, 6)
+    assert by_id[c[1].pk].lapse_rate == pytest.approx(1 / 9)
+    assert by_id[c[0].pk].mean_recall == pytest.approx(
+        (recall(10, NOW - 20 * DAY) + recall(50, NOW - 33 * DAY, BOB_PARAMETERS)) / 2
+    )
+    assert by_id[c[1].pk].mean_recall == pytest.approx(
+        (recall(30, NOW - 3 * DAY) + recall(3, NOW - timedelta(minutes=5), BOB_PARAMETERS)) / 2
+    )
+    assert by_id[c[2].pk].mean_recall == pytest.approx(1.0)
+    assert by_id[c[4].pk].mean_recall == pytest.approx(recall(2, NOW - 30 * DAY))
+    assert by_id[e[0].pk].mean_recall == pytest.approx(recall(5, NOW - 6 * DAY))
+    assert by_id[c[4].pk].deck_name == "Spanish::Verbs"
+    assert by_id[c[0].pk].text == "front 0"
+
+
+def test_the_retention_chart_counts_review_kind_reviews_by_week(world):
+    points = class_dashboard(world["classroom"], now=NOW).retention
+    assert len(points) == 12
+    assert points[-1].ends == NOW
+    counted = {11 - i: (p.reviews, p.passed) for i, p in enumerate(points) if p.reviews}
+    assert counted == {0: (5, 3), 1: (1, 1), 2: (1, 0), 5: (1, 1)}
+    assert points[-1].retention == pytest.approx(0.6)
+
+
+def test_the_dashboard_takes_a_fixed_number_of_queries(world, teacher, django_assert_num_queries):
+    with django_assert_num_queries(11):
+        class_dashboard(world["classroom"], now=NOW)
+    more = [factories.make_user(f"s{i}") for i in range(5)]
+    for user in more:
+        world["classroom"].memberships.create(user=user, role="student")
+        for card in world["c"]:
+            factories.make_card_state(user, card, state=CardState.NEW)
+    factories.make_cards(teacher, factories.make_deck(teacher, "Spanish::More"), 10)
+    with django_assert_num_queries(11):
+        dashboard = class_dashboard(world["classroom"], now=NOW)
+    assert len(dashboard.students) == 8
+
+
+def test_a_student_sees_only_their_own_standing(world, client_for):
+    trees, row = student_standing(world["classroom"], world["bob"], now=NOW)
+    assert row.user == world["bob"]
+    assert [tree.card_total for tree in trees] == [6, 2]
+    page = client_for(world["bob"]).get(reverse("classrooms:detail", args=[world["classroom"].pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Your standing" in text
+    assert "alice" not in text and "carol" not in text
+
+
+def test_the_teachers_page_shows_the_tables_and_the_chart(world, teacher, client_for, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    page = client_for(teacher).get(reverse("classrooms:detail", args=[world["classroom"].pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    for name in ("alice", "bob", "carol", "Hardest cards", "<svg", "Spanish::Verbs"):
+        assert name in text
+    assert reverse("flashcards:note_edit", args=[world["c"][0].note_id]) in text
+
+
+def test_the_csv_downloads_hold_every_row(world, teacher, client_for):
+    client = client_for(teacher)
+    classroom = world["classroom"]
+    response = client.get(reverse("classrooms:students_csv", args=[classroom.pk]))
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("student,last_active,reviews_today,reviews_7_days")
+    assert "Spanish: seen" in lines[0] and "Extra: daily target" in lines[0]
+    assert len(lines) == 4
+    assert lines[1].split(",")[0] == "alice"
+    response = client.get(reverse("classrooms:cards_csv", args=[classroom.pk]))
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("card_id,note_id,deck,card,text")
+    assert len(lines) == 1 + 5
+    assert lines[1].split(",")[0] == str(world["c"][4].pk)
+
+
+def test_a_username_cannot_smuggle_a_formula_into_the_csv(world, teacher, client_for):
+    world["alice"].username = "=HYPERLINK(1)"
+    world["alice"].save()
+    response = client_for(teacher).get(
+        reverse("classrooms:students_csv", args=[world["classroom"].pk])
+    )
+    assert "'=HYPERLINK(1)" in response.content.decode()

@@ -265,3 +265,17 @@ def test_it_reports_progress_up_to_the_total(owner, scheduled):
 
     assert calls[0][0] == 0
     assert calls[-1][0] == calls[-1][1] == len(scheduled.notes) + len(scheduled.media)
+
+
+def test_a_media_name_taken_by_other_bytes_is_renamed_and_notes_follow(owner, scheduled):
+    from flashcards.services.media import store_media
+
+    store_media(owner=owner, filename="cat.png", data=b"my own different cat")
+
+    import_package(user=owner, path=scheduled.packages["current"])
+
+    note = Note.objects.get(owner=owner, first_field="hablar")
+    renamed = Media.objects.get(owner=owner, filename__startswith="cat-")
+    assert f'<img src="{renamed.filename}">' in note.fields[0]
+    assert read_media(renamed) == scheduled.media["cat.png"]
+    assert read_media(Media.objects.get(owner=owner, filename="cat.png")) == b"my own different cat"

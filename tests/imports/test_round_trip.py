@@ -47,3 +47,29 @@ def test_a_round_trip_through_deckhand_keeps_notes_guids_and_media(
     finally:
         col.close()
         built.path.unlink(missing_ok=True)
+
+
+def test_deckhands_own_export_imports_back_for_another_user(owner, other_user, scheduled):
+    """A genanki-written package (legacy collection.anki2, JSON media map) reads back whole."""
+    from flashcards.models import Media, Note
+    from flashcards.services.media import read_media
+    from reviews.models import ReviewLog
+
+    import_package(user=owner, path=scheduled.packages["current"])
+    top = Deck.objects.get(owner=owner, full_name="Languages")
+    built = exports_services.build_export_file(
+        scope=exports_selectors.ExportScope.for_deck(top), fmt="apkg", with_progress=True
+    )
+    try:
+        report = import_package(user=other_user, path=built.path)
+    finally:
+        built.path.unlink(missing_ok=True)
+
+    mine = {n.guid: (n.fields, n.tags) for n in Note.objects.filter(owner=owner)}
+    theirs = {n.guid: (n.fields, n.tags) for n in Note.objects.filter(owner=other_user)}
+    assert theirs == mine
+    assert report.notes_added == len(scheduled.notes)
+    assert report.reviews == ReviewLog.objects.filter(learner=owner).count()
+    for media in Media.objects.filter(owner=other_user):
+        assert read_media(media) == scheduled.media[media.filename]
+    assert Media.objects.filter(owner=other_user).count() == len(scheduled.media)

@@ -58,8 +58,9 @@ _MEDIA_HINT = re.compile(r"<[iI][mM][gG]|\[sound:")
 _INDEX_STATEMENTS = re.findall(r"CREATE INDEX [^;]+;", APKG_SCHEMA)
 _INDEX_NAMES = [statement.split()[2] for statement in _INDEX_STATEMENTS]
 
-# A collection to fill in before zipping, given the open connection.
-CollectionHook = Callable[[sqlite3.Connection], None]
+# A collection to fill in before zipping, given the open connection and the cards
+# whose ids had to change (ExportCard.key -> id in the package).
+CollectionHook = Callable[[sqlite3.Connection, Mapping[Any, int]], None]
 # Given the names referenced, where their bytes are: a path or the bytes.
 MediaResolver = Callable[[set[str]], Mapping[str, "Path | bytes"]]
 
@@ -70,6 +71,8 @@ class ApkgResult:
     cards: int = 0
     media: list[str] = field(default_factory=list)
     missing_media: list[str] = field(default_factory=list)
+    # Cards written under another id than their anki_id, because it was taken.
+    changed_card_ids: dict[Any, int] = field(default_factory=dict)
 
 
 def template_media_names(note_types: Iterable[ExportNoteType]) -> set[str]:
@@ -155,6 +158,34 @@ def _with_parents(decks: Sequence[ExportDeck]) -> list[ExportDeck]:
     return sorted(by_name.values(), key=lambda deck: deck.full_name)
 
 
+def _free_ids(
+    cursor: sqlite3.Cursor, guid: str, note_id: int, card_ids: list[int]
+) -> tuple[int, list[int]]:
+    """After an id clash, undo the note's partial write and pick unused ids.
+
+    Ids are unique in the database, so a clash is what finds the rare repeated
+    id, with no bookkeeping for the other 99,999 notes. (No rollback: the
+    scratch database runs without a journal.)
+    """
+    row = cursor.execute("SELECT guid FROM notes WHERE id = ?", (note_id,)).fetchone()
+    if row is not None and row[0] == guid:  # ours: the clash was one of its cards
+        cursor.execute("DELETE FROM cards WHERE nid = ?", (note_id,))
+        cursor.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+    elif row is not None:
+        (note_id,) = cursor.execute("SELECT max(id) + 1 FROM notes").fetchone()
+    (next_card_id,) = cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM cards").fetchone()
+    free: list[int] = []
+    for card_id in card_ids:
+        taken = (
+            card_id in free
+            or cursor.execute("SELECT 1 FROM cards WHERE id = ?", (card_id,)).fetchone()
+        )
+        if taken:
+            card_id, next_card_id = next_card_id, next_card_id + 1
+        free.append(card_id)
+    return note_id, free
+
+
 def _write_collection(
     db_path: Path,
     *,
@@ -201,8 +232,18 @@ def _write_collection(
                 due=note.position,
                 export_cards=cards,
             )
-            ids = iter([note.anki_id, *(card.anki_id for card in note.cards)])
-            genanki_note.write_to_db(cursor, note.modified, cards[0].deck_id, ids)
+            note_id, card_ids = note.anki_id, [card.anki_id for card in note.cards]
+            while True:
+                try:
+                    genanki_note.write_to_db(
+                        cursor, note.modified, cards[0].deck_id, iter([note_id, *card_ids])
+                    )
+                    break
+                except sqlite3.IntegrityError:
+                    note_id, card_ids = _free_ids(cursor, note.guid, note_id, card_ids)
+            for card, card_id in zip(note.cards, card_ids, strict=True):
+                if card_id != card.anki_id:
+                    result.changed_card_ids[card.key] = card_id
             if _MEDIA_HINT.search("\x1f".join(values)):
                 for value in values:
                     referenced.update(media_references(value))
@@ -290,7 +331,7 @@ def write_apkg(
         if finish_collection is not None:
             conn = sqlite3.connect(db_path)
             try:
-                finish_collection(conn)
+                finish_collection(conn, result.changed_card_ids)
                 conn.commit()
             finally:
                 conn.close()

@@ -45,6 +45,9 @@ class ExportCard:
     ord: int
     deck_anki_id: int
     anki_id: int
+    # The caller's own handle on the card (Deckhand: the Card pk), used to report
+    # a card whose id was already taken in the package and had to change.
+    key: Any = None
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ writers take, streamed in chunks so a 100,000-note deck never sits in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -24,7 +24,6 @@ from flashcards.models import (
     Media,
     Note,
     NoteType,
-    new_anki_id,
 )
 from flashcards.services.decks import descendant_ids
 from flashcards.services.media import media_path
@@ -137,38 +136,6 @@ class EpochSeconds(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-class PackageIds:
-    """Ids in the package are the stored Anki ids; one already used gets a fresh id.
-
-    Two notes (or cards) rarely share an Anki id, but a package must not repeat
-    one. The remaps are kept for the progress writer, which runs afterwards.
-    """
-
-    def __init__(self) -> None:
-        self.notes: dict[int, int] = {}  # note pk -> id in the package, when not its anki_id
-        self.cards: dict[int, int] = {}  # card pk -> id in the package, when not its anki_id
-        self._used_notes: set[int] = set()
-        self._used_cards: set[int] = set()
-
-    @staticmethod
-    def _claim(used: set[int], remap: dict[int, int], pk: int, anki_id: int) -> int:
-        while anki_id in used:
-            anki_id = new_anki_id()
-            remap[pk] = anki_id
-        used.add(anki_id)
-        return anki_id
-
-    def claim_note(self, pk: int, anki_id: int) -> int:
-        return self._claim(self._used_notes, self.notes, pk, anki_id)
-
-    def claim_card(self, pk: int, anki_id: int) -> int:
-        return self._claim(self._used_cards, self.cards, pk, anki_id)
-
-    def card_id(self, pk: int, anki_id: int) -> int:
-        """The package id of a card already written."""
-        return self.cards.get(pk, anki_id)
-
-
 def _stream_rows(queryset: QuerySet) -> Iterator[tuple]:
     """The rows of a values_list() queryset straight from the database cursor.
 
@@ -186,7 +153,7 @@ def scope_notes(scope: ExportScope) -> QuerySet[Note]:
     return Note.objects.filter(owner_id=scope.owner.pk, pk__in=scope.cards().values("note_id"))
 
 
-def iter_export_notes(scope: ExportScope, *, ids: PackageIds) -> Iterator[ExportNote]:
+def iter_export_notes(scope: ExportScope) -> Iterator[ExportNote]:
     """Every note of the scope with the scope's cards of it, in the order notes were added.
 
     Two streamed queries, both in note order, merged here: no query per note or chunk.
@@ -217,13 +184,13 @@ def iter_export_notes(scope: ExportScope, *, ids: PackageIds) -> Iterator[Export
         if pending is None or pending[0] != pk:
             continue
         cards = [
-            ExportCard(ord_, deck_anki_ids[deck_id], ids.claim_card(card_pk, card_anki_id))
+            ExportCard(ord_, deck_anki_ids[deck_id], card_anki_id, card_pk)
             for _, card_pk, ord_, deck_id, card_anki_id in pending[1]
         ]
         pending = next(cards_by_note, None)
         position += 1
         yield ExportNote(
-            anki_id=ids.claim_note(pk, anki_id),
+            anki_id=anki_id,
             guid=guid,
             note_type_id=type_anki_ids[type_id],
             fields=flds.split(FIELD_SEPARATOR),
@@ -291,7 +258,9 @@ def _state_queryset(scope: ExportScope, learner: User) -> QuerySet[CardState]:
     return states.filter(card__note__owner_id=scope.owner.pk, card_id__in=scope.card_ids)
 
 
-def card_progress(scope: ExportScope, *, learner: User, ids: PackageIds) -> list[CardProgress]:
+def card_progress(
+    scope: ExportScope, *, learner: User, changed_ids: Mapping[int, int]
+) -> list[CardProgress]:
     """The learner's scheduling of every card of the scope they have seen."""
     rows = list(
         _state_queryset(scope, learner).values_list(
@@ -331,7 +300,7 @@ def card_progress(scope: ExportScope, *, learner: User, ids: PackageIds) -> list
         facts = chosen.get(deck_id, default)
         result.append(
             CardProgress(
-                card_id=ids.card_id(card_pk, anki_id),
+                card_id=changed_ids.get(card_pk, anki_id),
                 state=state,
                 step=step,
                 stability=stability,
@@ -352,7 +321,9 @@ def card_progress(scope: ExportScope, *, learner: User, ids: PackageIds) -> list
     return result
 
 
-def review_entries(scope: ExportScope, *, learner: User, ids: PackageIds) -> Iterator[ReviewEntry]:
+def review_entries(
+    scope: ExportScope, *, learner: User, changed_ids: Mapping[int, int]
+) -> Iterator[ReviewEntry]:
     logs = ReviewLog.objects.filter(learner=learner)
     if scope.deck is not None:
         logs = logs.filter(card__deck_id__in=scope.deck_ids)
@@ -375,7 +346,7 @@ def review_entries(scope: ExportScope, *, learner: User, ids: PackageIds) -> Ite
     ):
         card_pk, anki_id, reviewed_at, rating, kind, interval, last_interval, difficulty, ms = row
         yield ReviewEntry(
-            card_id=ids.card_id(card_pk, anki_id),
+            card_id=changed_ids.get(card_pk, anki_id),
             reviewed_at=reviewed_at,
             rating=rating,
             kind=kind,

@@ -8,7 +8,7 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +26,6 @@ from exports.progress import ProgressClock, write_progress
 from exports.records import ExportNote
 from exports.selectors import (
     ExportScope,
-    PackageIds,
     card_progress,
     count_notes,
     export_decks,
@@ -95,10 +94,9 @@ def write_export(
 ) -> BuiltExport:
     """Write the scope as `fmt` to a binary file object; the path in the result is unset."""
     built = BuiltExport(path=Path(), filename=download_name(scope.name, fmt))
-    ids = PackageIds()
     note_types = export_note_types(scope)
     decks = export_decks(scope)
-    notes = iter_export_notes(scope, ids=ids)
+    notes = iter_export_notes(scope)
     if fmt == ExportJob.APKG:
         hook = None
         if with_progress:
@@ -107,11 +105,11 @@ def write_export(
                 zone=learner.zone, day_start_hour=learner.day_starts_at_hour, now=timezone.now()
             )
 
-            def hook(conn: sqlite3.Connection) -> None:
+            def hook(conn: sqlite3.Connection, changed_ids: Mapping[int, int]) -> None:
                 write_progress(
                     conn,
-                    cards=card_progress(scope, learner=learner, ids=ids),
-                    reviews=review_entries(scope, learner=learner, ids=ids),
+                    cards=card_progress(scope, learner=learner, changed_ids=changed_ids),
+                    reviews=review_entries(scope, learner=learner, changed_ids=changed_ids),
                     clock=clock,
                 )
 

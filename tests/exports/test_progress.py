@@ -21,6 +21,7 @@ from exports.progress import (
 )
 from exports.selectors import ExportScope
 from exports.services import build_export_file
+from flashcards.models import Card
 from flashcards.services.decks import create_deck
 from flashcards.services.notes import add_note
 from flashcards.services.notetypes import ensure_stock_note_types
@@ -243,3 +244,15 @@ def test_the_collection_is_marked_v3_with_the_learners_rollover(tmp_path):
     assert conf["schedVer"] == 2 and conf["sched2021"] is True
     assert conf["rollover"] == 6 and conf["creationOffset"] == 240
     assert conn.execute("SELECT type, queue, left FROM cards").fetchone() == (1, 1, 2)
+
+
+def test_progress_follows_a_card_whose_id_had_to_change(owner, studied, anki_col):
+    deck, notes, cards = studied
+    Card.objects.filter(pk=cards["overdue"].pk).update(anki_id=cards["review"].anki_id)
+    _, by_guid = _import_with_progress(deck, anki_col)
+    today = anki_col.sched.today
+
+    for name, due_in, reviews in (("review", 5, 4), ("overdue", -3, 2)):
+        (card,) = by_guid[notes[name].guid].cards()
+        assert card.due - today == due_in
+        assert anki_col.db.scalar("SELECT count() FROM revlog WHERE cid = ?", card.id) == reviews

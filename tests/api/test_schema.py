@@ -64,4 +64,9 @@ def test_the_api_answers_as_its_openapi_document_says(case, collection):
     # A request the schema allows may still break a rule the schema cannot say (a deck
     # name part over 200 characters, a search that does not parse): those are 400s with
     # a message, which positive_data_acceptance would count as failures.
-    case.call_and_validate(excluded_checks=[schemathesis.checks.positive_data_acceptance])
+    excluded = [schemathesis.checks.positive_data_acceptance]
+    if case.media_type == "multipart/form-data":
+        # Every multipart value is text: a "wrong type" boolean `false` for a string field
+        # is sent as the text "false", a valid string, so it cannot be told apart.
+        excluded.append(schemathesis.checks.negative_data_rejection)
+    case.call_and_validate(excluded_checks=excluded)

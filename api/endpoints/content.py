@@ -76,7 +76,7 @@ def list_decks(request: HttpRequest, pages: Query[PageQuery]) -> dict[str, Any]:
     return paginate(decks_of(user).order_by("full_name", "pk"), pages, deck_out)
 
 
-@router.post("/decks", response=with_errors({201: DeckOut}), tags=["decks"])
+@router.post("/decks", response=with_errors({201: DeckOut}), tags=["decks"], summary="Create Deck")
 def create_deck_endpoint(request: HttpRequest, payload: DeckIn) -> Status[dict[str, Any]]:
     deck = create_deck(
         owner=user_of(request), full_name=payload.name, description=payload.description

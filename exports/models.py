@@ -60,6 +60,10 @@ class ExportJob(models.Model):
         return self.status in (self.DONE, self.FAILED)
 
     @property
+    def format_name(self) -> str:
+        return {self.APKG: "an Anki package", self.CSV: "CSV", self.TSV: "TSV"}[self.format]
+
+    @property
     def percent(self) -> int:
         if self.status == self.DONE:
             return 100

@@ -14,16 +14,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -33,6 +32,7 @@ from accounts.models import User
 from classrooms.access import may_study_class_deck
 from flashcards.models import DECK_SEPARATOR, Card, Deck
 from reviews import scheduling
+from reviews.fastload import load_states
 from reviews.models import CardState, DeckOptions, Preset, ReviewLog
 from reviews.scheduling import KIND_REVIEW
 
@@ -80,13 +80,10 @@ def get_card_for_learner(learner: User, card_id: int) -> Card:
 
 def get_study_card(learner: User, card_id: int) -> tuple[Card, CardState | None]:
     """A card the learner may study and their state for it, in one query when it exists."""
-    state = (
-        CardState.objects.select_related("card__note__note_type", "card__deck")
-        .filter(learner=learner, card_id=card_id)
-        .first()
-    )
-    if state is None:
+    found = load_states("s.learner_id = %s AND s.card_id = %s", [learner.pk, card_id])
+    if not found:
         return get_card_for_learner(learner, card_id), None
+    state = found[0][0]
     if not learner_can_study_deck(learner, state.card.deck):
         raise Http404("No such card.")
     return state.card, state
@@ -397,13 +394,6 @@ def study_plan(learner: User, root: Deck, now: datetime | None = None) -> StudyP
 # --- The next card ---------------------------------------------------------------------
 
 
-class SubqueryCount(Subquery):
-    """COUNT(*) of a (usually LIMITed) queryset, as a scalar subquery."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
-
-
 @dataclass
 class Queue:
     """What to show next in a study session, and what is left today."""
@@ -419,81 +409,115 @@ class Queue:
         return self.state.card if self.state else None
 
 
-def _queue_states(learner: User, day: StudyDay) -> QuerySet[CardState]:
-    return CardState.objects.filter(learner=learner, suspended=False).filter(not_buried(day.today))
+class _QueueSql:
+    """SQL for the queue's lookups, written out by hand.
+
+    The ORM would say the same, but building and compiling some thirty subqueries
+    cost about fifteen times what the database then spends answering them, on every
+    grade. Values are bound parameters, adapted the way the ORM adapts them.
+    """
+
+    def __init__(self, learner: User, day: StudyDay) -> None:
+        ops = connection.ops
+        self.states = ops.quote_name(CardState._meta.db_table)
+        self.logs = ops.quote_name(ReviewLog._meta.db_table)
+        self.position = ops.quote_name("position")
+        self.ends = ops.adapt_datetimefield_value(day.ends)
+        self.starts = ops.adapt_datetimefield_value(day.starts)
+        self.in_queue = (
+            "learner_id = %s AND suspended = %s AND (buried_until IS NULL OR buried_until <= %s)"
+        )
+        self.in_queue_params: list[Any] = [learner.pk, False, ops.adapt_datefield_value(day.today)]
+        self.learner_id = learner.pk
+
+    def due(self, deck_ids: Sequence[int], state: int) -> tuple[str, list[Any]]:
+        """A state's cards in these decks that are due today (one range scan per deck)."""
+        decks = ", ".join(["%s"] * len(deck_ids))
+        sql = (
+            f"SELECT id FROM {self.states} WHERE {self.in_queue} AND deck_id IN ({decks}) "
+            f"AND state = %s AND due < %s"
+        )
+        return sql, [*self.in_queue_params, *deck_ids, state, self.ends]
+
+    def new(self, deck_id: int) -> tuple[str, list[Any]]:
+        sql = f"SELECT id FROM {self.states} WHERE {self.in_queue} AND deck_id = %s AND state = %s"
+        return sql, [*self.in_queue_params, deck_id, CardState.NEW]
+
+    def first(self, query: tuple[str, list[Any]], order: str) -> tuple[str, list[Any]]:
+        return f"{query[0]} ORDER BY {order} LIMIT 1", query[1]
+
+    def count(self, query: tuple[str, list[Any]], cap: int) -> tuple[str, list[Any]]:
+        if cap <= 0:
+            return "SELECT 0", []
+        return f"SELECT COUNT(*) FROM ({query[0]} LIMIT {int(cap)}) counted", query[1]
+
+    def done_today(self, deck_id: int, condition: str, value: Any) -> tuple[str, list[Any]]:
+        sql = (
+            f"SELECT COUNT(*) FROM {self.logs} WHERE learner_id = %s AND deck_id = %s "
+            f"AND reviewed_at >= %s AND {condition} = %s"
+        )
+        return sql, [self.learner_id, deck_id, self.starts, value]
 
 
-def next_in_queue(
-    *, learner: User, plan: StudyPlan, now: datetime | None = None, exclude_card_id: int = 0
-) -> Queue:
+def next_in_queue(*, learner: User, plan: StudyPlan, now: datetime | None = None) -> Queue:
     """The next card to study in the plan's decks, with the remaining counts. One query.
 
     Order: learning cards due now, then reviews due today, then new cards, within
     what today's limits leave; then learning cards due within the learn-ahead limit.
+    Each deck offers its first card of each kind (an index range scan ending in
+    LIMIT 1) and its counts (scans that stop at the deck's limit); _choose() picks.
     Cards the learner has never opened a study session on (no CardState row) are
     not seen here: services.ensure_card_states() gives them rows when a session starts.
     """
     day = StudyDay.of(learner, now)
-    states = _queue_states(learner, day)
-    if exclude_card_id:
-        states = states.exclude(card_id=exclude_card_id)
-    logs_today = ReviewLog.objects.filter(learner=learner, reviewed_at__gte=day.starts)
-    candidates = Q()
-    stats: dict[str, Any] = {
-        "learning_total": SubqueryCount(
-            states.filter(
-                deck_id__in=plan.deck_ids, state__in=LEARNING_STATES, due__lt=day.ends
-            ).values("id")[:LEARNING_COUNT_CAP]
-        )
-    }
-    for index, deck in enumerate(plan.decks):
+    sql = _QueueSql(learner, day)
+    candidates: list[tuple[str, list[Any]]] = []
+    stats: list[tuple[str, list[Any]]] = []
+    for state in LEARNING_STATES:
+        stats.append(sql.count(sql.due(plan.deck_ids, state), LEARNING_COUNT_CAP))
+    for deck in plan.decks:
         preset = plan.presets.get(deck.preset_id) or plan.presets[None]
-        in_deck = states.filter(deck_id=deck.id)
-        learning = in_deck.filter(state__in=LEARNING_STATES, due__lt=day.ends).order_by("due")
-        reviews = in_deck.filter(state=CardState.REVIEW, due__lt=day.ends).order_by("due")
-        new = in_deck.filter(state=CardState.NEW).order_by("position", "id")
-        candidates |= Q(pk__in=learning.values("id")[:1])
-        candidates |= Q(pk__in=reviews.values("id")[:1])
-        candidates |= Q(pk__in=new.values("id")[:1])
+        # One equality per state, so each lookup walks the (learner, deck, state, due)
+        # index from its start: an IN over states lets SQLite prefer (learner, due) and
+        # walk every card due today.
+        for state in (*LEARNING_STATES, CardState.REVIEW):
+            candidates.append(sql.first(sql.due([deck.id], state), "due"))
+        candidates.append(sql.first(sql.new(deck.id), f"{sql.position}, id"))
         # Counting stops at the deck's limit, so it never walks more rows than that.
-        review_cap, new_cap = preset["reviews_per_day"], preset["new_per_day"]
-        stats[f"review_{index}"] = (
-            SubqueryCount(reviews.values("id")[:review_cap]) if review_cap else Value(0)
-        )
-        stats[f"new_{index}"] = SubqueryCount(new.values("id")[:new_cap]) if new_cap else Value(0)
-        in_logs = logs_today.filter(deck_id=deck.id)
-        stats[f"done_new_{index}"] = SubqueryCount(in_logs.filter(was_new=True).values("id"))
-        stats[f"done_review_{index}"] = SubqueryCount(in_logs.filter(kind=KIND_REVIEW).values("id"))
-    rows = list(
-        CardState.objects.filter(candidates)
-        .select_related("card__note__note_type", "card__deck")
-        .annotate(**stats)
-    )
+        stats.append(sql.count(sql.due([deck.id], CardState.REVIEW), preset["reviews_per_day"]))
+        stats.append(sql.count(sql.new(deck.id), preset["new_per_day"]))
+        stats.append(sql.done_today(deck.id, "was_new", True))
+        stats.append(sql.done_today(deck.id, "kind", KIND_REVIEW))
+    where = " OR ".join(f"s.id IN ({candidate})" for candidate, _ in candidates)
+    params = [param for _, candidate_params in candidates for param in candidate_params]
+    rows = load_states(where, params, stats)
     if not rows:
         return Queue(state=None, kind="", counts=Counts())
     return _choose(plan, rows, day)
 
 
-def _choose(plan: StudyPlan, rows: list[CardState], day: StudyDay) -> Queue:
-    first = rows[0]
+def _choose(plan: StudyPlan, loaded: list[tuple[CardState, list[Any]]], day: StudyDay) -> Queue:
+    rows = [state for state, _ in loaded]
+    stats = iter(loaded[0][1])  # the same on every row, in next_in_queue's order
+    learning_total = sum(next(stats) for _ in LEARNING_STATES)
     nodes: dict[int, _Node] = {}
-    for index, deck in enumerate(plan.decks):
+    for deck in plan.decks:
         preset = plan.presets.get(deck.preset_id) or plan.presets[None]
-        node = _Node(
+        own_review, own_new, done_new, done_review = (next(stats) for _ in range(4))
+        nodes[deck.id] = _Node(
             deck.id,
             deck.parent_id,
             preset["new_per_day"],
             preset["reviews_per_day"],
-            own_new=getattr(first, f"new_{index}"),
-            own_review=getattr(first, f"review_{index}"),
-            done_new=getattr(first, f"done_new_{index}"),
-            done_review=getattr(first, f"done_review_{index}"),
+            own_new=own_new,
+            own_review=own_review,
+            done_new=done_new,
+            done_review=done_review,
         )
-        nodes[deck.id] = node
     root = nodes[plan.root_id]
     _link(nodes)
     _settle(root)
-    counts = Counts(new=root.new, learning=first.learning_total, review=root.review)
+    counts = Counts(new=root.new, learning=learning_total, review=root.review)
 
     def open_along_path(deck_id: int, left: str) -> bool:
         node: _Node | None = nodes.get(deck_id)

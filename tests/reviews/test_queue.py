@@ -212,3 +212,27 @@ def test_other_learners_do_not_share_progress(learner, other_user, deck, cards):
     grade_next(learner, plan, timezone.now(), rating=4)
     assert deck_counts(learner=learner, decks=[deck])[deck.pk].new == 4
     assert deck_counts(learner=other_user, decks=[deck])[deck.pk].new == 5
+
+
+def test_fast_loading_gives_the_same_objects_as_the_orm(learner, deck, cards):
+    from reviews.fastload import load_states
+
+    start(learner, deck)
+    set_state(learner, cards[0], **review_state(timezone.now()), buried_until=None, flag=3)
+    ((state, extra),) = load_states(
+        "s.learner_id = %s AND s.card_id = %s", [learner.pk, cards[0].pk], [("SELECT 7", [])]
+    )
+    orm = CardState.objects.select_related("card__note__note_type", "card__deck").get(pk=state.pk)
+    assert extra == [7]
+    for loaded, expected in [
+        (state, orm),
+        (state.card, orm.card),
+        (state.card.note, orm.card.note),
+        (state.card.note.note_type, orm.card.note.note_type),
+        (state.card.deck, orm.card.deck),
+    ]:
+        fields = type(expected)._meta.concrete_fields
+        assert [getattr(loaded, f.attname) for f in fields] == [
+            getattr(expected, f.attname) for f in fields
+        ]
+        assert loaded._state.adding is False

@@ -72,14 +72,16 @@
     var root = study();
     if (!root || event.defaultPrevented) return;
     var key = event.key;
+    var target = event.target;
+    var typing = target && target.matches && target.matches("input, textarea, select, [contenteditable]");
+    // While typing an answer, keys (Ctrl+Z included) edit the text, and Enter submits
+    // the type-in box's form by itself.
+    if (typing) return;
     if ((event.ctrlKey || event.metaKey) && !event.altKey && key.toLowerCase() === "z") {
       if (press("undo")) event.preventDefault();
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    var target = event.target;
-    var typing = target && target.matches && target.matches("input, textarea, select, [contenteditable]");
-    if (typing) return; // Enter in the type-in box submits its form by itself
     if (target && target.matches && target.matches("button, a, summary") && (key === "Enter" || key === " ")) {
       // A focused control keeps its own Space/Enter, except in the study area's buttons,
       // where the shortcut is what a learner means.

@@ -123,6 +123,7 @@ def _render(
     last_review_id: uuid.UUID | None = None,
     status: int = 200,
     form: GradeForm | None = None,
+    shown_at: int | None = None,
 ) -> HttpResponse:
     """The study screen: `card` (default: the queue's next card) on the given side."""
     if card is None and queue.state is not None:
@@ -147,7 +148,8 @@ def _render(
         context["has_audio"] = bool(
             face.question_sounds or face.answer_sounds or "tts-play" in face.answer
         )
-        context["shown_at"] = _now_ms()
+        # When the question was first shown: the grade's duration counts from there.
+        context["shown_at"] = shown_at or _now_ms()
         context["typed_answer"] = typed_answer or ""
         if side == "answer":
             preset = plan.preset_for_deck_id(card.deck_id) or preset_for_deck(
@@ -191,7 +193,9 @@ def answer(request: AuthedRequest, deck_id: int, card_id: int) -> HttpResponse:
     deck, plan = _deck_and_plan(request, deck_id)
     card, state = get_study_card(request.user, card_id)
     form = AnswerForm(request.GET)
-    typed = form.cleaned_data["typed_answer"] if form.is_valid() else ""
+    valid = form.is_valid()
+    typed = form.cleaned_data["typed_answer"] if valid else ""
+    shown_at = form.cleaned_data["shown_at"] if valid else None
     queue = next_in_queue(learner=request.user, plan=plan)
     return _render(
         request,
@@ -203,6 +207,7 @@ def answer(request: AuthedRequest, deck_id: int, card_id: int) -> HttpResponse:
         side="answer",
         typed_answer=typed,
         last_review_id=_uuid(request.GET.get("undo")),
+        shown_at=shown_at,
     )
 
 

@@ -262,3 +262,13 @@ def test_a_review_id_that_is_not_a_uuid_is_422(owner_client, deck, cards):
     )
     assert response.status_code == 422
     assert uuid  # keeps the import honest for readers: review ids are UUIDs
+
+
+def test_the_review_time_counts_from_when_the_question_was_shown(owner_client, owner, deck, cards):
+    question = open_deck(owner_client, deck).content.decode()
+    shown_at = int(hidden(question, "shown_at")) - 7000  # the question came up 7 s ago
+    answer = show_answer(owner_client, deck, cards[0].pk, shown_at=shown_at).content.decode()
+    assert int(hidden(answer, "shown_at")) == shown_at
+    owner_client.post(reverse("reviews:grade", args=[deck.pk, cards[0].pk]), grade_data(answer))
+    duration = ReviewLog.objects.get(learner=owner).duration_ms
+    assert 7000 <= duration < 30000

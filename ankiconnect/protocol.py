@@ -61,6 +61,19 @@ def request_shape_error(request: Any) -> str | None:
     return None
 
 
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    """Whether a NUL character hides anywhere in the params (Postgres cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 50:
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item, depth + 1) for item in value)
+    return False
+
+
 def request_version(request: Any) -> int:
     version = request.get("version") if isinstance(request, dict) else None
     if isinstance(version, int) and not isinstance(version, bool):
@@ -81,6 +94,8 @@ def run_request(user: User | None, request: Any) -> Any:
     func = REGISTRY.get(name)
     if func is None:
         return error_reply("unsupported action")
+    if _has_nul(params):
+        return error_reply("requests can't contain NUL (\\u0000) characters")
     try:
         # One transaction per action: a failed action leaves nothing half-written,
         # and on Postgres it does not poison the next action of a `multi`.

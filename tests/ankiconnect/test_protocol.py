@@ -57,6 +57,12 @@ def test_bad_params_are_errors_not_crashes(anki):
     assert anki.error("createDeck", deck="A::::B").startswith("A deck name can't be empty")
 
 
+def test_nul_characters_are_refused_on_every_database(anki):
+    note = {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "a\x00b"}}
+    assert anki.error("addNote", note=note) == "requests can't contain NUL (\\u0000) characters"
+    assert anki.error("findNotes", query="\x00").startswith("requests can't contain NUL")
+
+
 def test_an_empty_body_answers_the_api_version_as_ankiconnect_does(anki):
     assert anki.client.get("/ankiconnect").json() == {"apiVersion": "AnkiConnect v.6"}
     assert anki.raw(b"").json() == {"apiVersion": "AnkiConnect v.6"}

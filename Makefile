@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run install install-test chromium test test-sqlite test-postgres lint format bench clean
+.PHONY: run install install-test chromium test lint format bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,7 +41,7 @@ format:
 	$(VENV)/bin/ruff format .
 
 bench: install-test
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH)
 
 clean:
 	rm -rf $(TOOLS) $(VENV) staticfiles

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -81,7 +81,6 @@ def new_position(*, learner_id: int, card_id: int, order: str) -> int:
     return card_id
 
 
-@transaction.atomic
 def ensure_card_states(
     *, learner: User, deck_ids: Sequence[int], random_deck_ids: Iterable[int] = ()
 ) -> int:
@@ -91,9 +90,44 @@ def ensure_card_states(
     every queue lookup is one index range scan): a study session starts by adding
     the missing rows in one INSERT ... SELECT. It also moves rows of cards that were
     moved to another deck since, because CardState.deck is a copy of Card.deck.
+    Opening a deck where nothing changed costs two index-only counts and takes no
+    write lock (on SQLite a write blocks every other writer).
     """
     if not deck_ids:
         return 0
+    deck_ids = list(deck_ids)
+    # Per-deck counts of cards and of rows (index-only scans) agree unless a card was
+    # added or moved since: then, and only then, do the joins that find which.
+    cards = dict(
+        Card.objects.filter(deck_id__in=deck_ids)
+        .values_list("deck_id")
+        .annotate(count=Count("id"))
+        .values_list("deck_id", "count")
+    )
+    rows = dict(
+        CardState.objects.filter(learner=learner, deck_id__in=deck_ids)
+        .values_list("deck_id")
+        .annotate(count=Count("id"))
+        .values_list("deck_id", "count")
+    )
+    if cards == rows:
+        return 0
+    moved = (
+        CardState.objects.filter(learner=learner)
+        .filter(Q(deck_id__in=deck_ids) | Q(card__deck_id__in=deck_ids))
+        .exclude(deck_id=F("card__deck_id"))
+    )
+    moved_ids = list(moved.values_list("pk", flat=True))
+    if moved_ids:
+        CardState.objects.filter(pk__in=moved_ids).update(
+            deck_id=Subquery(Card.objects.filter(pk=OuterRef("card_id")).values("deck_id"))
+        )
+    own_states = CardState.objects.filter(learner=learner, card=OuterRef("pk"))
+    missing = Card.objects.filter(deck_id__in=deck_ids).exclude(Exists(own_states))
+    return _add_state_rows(learner, deck_ids, random_deck_ids) if missing.exists() else 0
+
+
+def _add_state_rows(learner: User, deck_ids: list[int], random_deck_ids: Iterable[int]) -> int:
     quote = connection.ops.quote_name
     states, cards = quote(CardState._meta.db_table), quote(Card._meta.db_table)
     random_ids = [deck_id for deck_id in random_deck_ids if deck_id in set(deck_ids)]
@@ -109,23 +143,16 @@ def ensure_card_states(
         position, position_params = "c.id", []
     sql = (
         f"INSERT INTO {states} (learner_id, card_id, deck_id, state, reps, lapses, suspended, "
-        f"flag, version, position) "
+        f"flag, version, {quote('position')}) "
         f"SELECT %s, c.id, c.deck_id, {CardState.NEW}, 0, 0, %s, 0, 0, {position} "
         f"FROM {cards} c WHERE c.deck_id IN ({in_decks}) AND NOT EXISTS "
         f"(SELECT 1 FROM {states} s WHERE s.learner_id = %s AND s.card_id = c.id) "
         f"ON CONFLICT DO NOTHING"
     )
     params = [learner.pk, False, *position_params, *deck_ids, learner.pk]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        added = max(cursor.rowcount, 0)
-    moved = (
-        CardState.objects.filter(learner=learner)
-        .filter(Q(deck_id__in=deck_ids) | Q(card__deck_id__in=deck_ids))
-        .exclude(deck_id=F("card__deck_id"))
-    )
-    moved.update(deck_id=Subquery(Card.objects.filter(pk=OuterRef("card_id")).values("deck_id")))
-    return added
+        return max(cursor.rowcount, 0)
 
 
 def start_session(*, learner: User, deck: Deck, now: datetime | None = None) -> StudyPlan:

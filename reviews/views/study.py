@@ -36,6 +36,7 @@ from reviews.selectors import (
     next_in_queue,
     preset_for_deck,
     preview_states,
+    study_plan,
     today_summary,
 )
 from reviews.services import (
@@ -60,7 +61,15 @@ TEMPLATE = "reviews/study.html"
 
 
 def _start(request: AuthedRequest, deck: Deck) -> StudyPlan:
+    """A new session on `deck`: its cards get state rows, and its plan is kept."""
     plan = start_session(learner=request.user, deck=deck)
+    request.session[PLAN_SESSION_KEY] = plan.to_json()
+    return plan
+
+
+def _refresh(request: AuthedRequest, deck: Deck) -> StudyPlan:
+    """Read the plan again (options may have changed) without looking for new cards."""
+    plan = study_plan(request.user, deck)
     request.session[PLAN_SESSION_KEY] = plan.to_json()
     return plan
 
@@ -72,7 +81,7 @@ def _plan(request: AuthedRequest, deck: Deck) -> StudyPlan:
         built = datetime.fromisoformat(plan.built_at) if plan.built_at else None
         if built and timezone.now() - built < PLAN_MAX_AGE:
             return plan
-    return _start(request, deck)
+    return _refresh(request, deck)
 
 
 def _deck_and_plan(request: AuthedRequest, deck_id: int) -> tuple[Deck, StudyPlan]:
@@ -90,7 +99,7 @@ def _deck_and_plan(request: AuthedRequest, deck_id: int) -> tuple[Deck, StudyPla
                 raise Http404("No such deck.")
             return deck, plan
     deck = get_deck_for_learner(request.user, deck_id)
-    return deck, _start(request, deck)
+    return deck, _refresh(request, deck)
 
 
 def forget_plan(request: AuthedRequest) -> None:

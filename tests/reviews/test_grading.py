@@ -224,3 +224,18 @@ def test_the_log_keeps_anki_style_intervals(learner, cards):
     assert log.interval_days == round((state.due - state.last_review).total_seconds() / 86400)
     assert log.stability_after == state.stability
     assert scheduling.interval_label(state.due - state.last_review).endswith("d")
+
+
+def test_ensure_card_states_follows_a_move_inside_the_opened_tree(learner, deck, cards):
+    child = factories.make_deck(learner, "Spanish::Verbs")
+    ensure_card_states(learner=learner, deck_ids=[deck.pk, child.pk])
+    type(cards[0]).objects.filter(pk=cards[0].pk).update(deck=child)
+    ensure_card_states(learner=learner, deck_ids=[deck.pk, child.pk])
+    assert CardState.objects.get(learner=learner, card=cards[0]).deck_id == child.pk
+
+
+def test_a_card_added_later_gets_its_row_when_the_deck_is_opened_again(learner, deck, cards):
+    ensure_card_states(learner=learner, deck_ids=[deck.pk])
+    (late,) = factories.make_cards(learner, deck, 1)
+    assert ensure_card_states(learner=learner, deck_ids=[deck.pk]) == 1
+    assert CardState.objects.get(learner=learner, card=late).state == CardState.NEW

@@ -177,3 +177,12 @@ def test_list_pages_make_the_same_queries_for_10_and_1000_cards(
     Card.objects.bulk_create(Card(note=n, deck=deck, ord=0) for n in fresh)
     assert Card.objects.filter(deck=deck).count() >= 1000
     assert queries() == small
+
+
+def test_the_browser_sends_a_selection_to_the_exporter(owner_client, note):
+    page = owner_client.get(reverse("flashcards:browse")).content.decode()
+    assert reverse("exports:selection") in page
+    ids = [str(pk) for pk in note.cards.values_list("pk", flat=True)]
+    response = owner_client.post(reverse("exports:selection"), {"card_ids": ids})
+    assert response.status_code == 200
+    assert "apkg" in response.content.decode().lower()

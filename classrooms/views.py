@@ -30,6 +30,7 @@ from classrooms.forms import (
 )
 from classrooms.models import Membership
 from classrooms.selectors import (
+    CHART_WEEKS,
     assignable_decks,
     assigned_trees,
     assignments_of,
@@ -174,6 +175,7 @@ def class_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "dashboard": dashboard,
         "invite": invite,
         "invite_url": _invite_url(request, invite.code) if invite else "",
+        "chart_weeks": CHART_WEEKS,
         "chart": charts.retention_svg(
             dashboard.retention, desired_retention=dashboard.desired_retention
         ),

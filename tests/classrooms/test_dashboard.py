@@ -31,7 +31,7 @@ bob (deck options on Spanish: desired retention 0.95, decay 0.5)
 Cards (lapses / reviews over students; recall: mean over those who studied it):
   c4 2/5 = 0.4, c0 1/6, c1 1/9, then e0 and c2 (0 lapses) by recall, lowest first.
 
-Weeks back from now (review-kind only): this week alice 4 (3 passed) + bob 1 (0) = 5/3;
+Weeks back from the end of today (review-kind only): this week alice 4 (3 passed) + bob 1 (0) = 5/3;
 1 week ago bob 1/1; 2 weeks ago alice 1/0; 5 weeks ago alice 1/1.
 """
 
@@ -184,14 +184,14 @@ def test_the_per_card_figures_match_the_hand_count(world):
 def test_the_retention_chart_counts_review_kind_reviews_by_week(world):
     points = class_dashboard(world["classroom"], now=NOW).retention
     assert len(points) == 12
-    assert points[-1].ends == NOW
+    assert points[-1].ends == datetime(2026, 3, 11, 4, 0, tzinfo=UTC)  # the end of today
     counted = {11 - i: (p.reviews, p.passed) for i, p in enumerate(points) if p.reviews}
     assert counted == {0: (5, 3), 1: (1, 1), 2: (1, 0), 5: (1, 1)}
     assert points[-1].retention == pytest.approx(0.6)
 
 
 def test_the_dashboard_takes_a_fixed_number_of_queries(world, teacher, django_assert_num_queries):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         class_dashboard(world["classroom"], now=NOW)
     more = [factories.make_user(f"s{i}") for i in range(5)]
     for user in more:
@@ -199,7 +199,7 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(world, teacher, django_as
         for card in world["c"]:
             factories.make_card_state(user, card, state=CardState.NEW)
     factories.make_cards(teacher, factories.make_deck(teacher, "Spanish::More"), 10)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         dashboard = class_dashboard(world["classroom"], now=NOW)
     assert len(dashboard.students) == 8
 
@@ -249,3 +249,34 @@ def test_a_username_cannot_smuggle_a_formula_into_the_csv(world, teacher, client
         reverse("classrooms:students_csv", args=[world["classroom"].pk])
     )
     assert "'=HYPERLINK(1)" in response.content.decode()
+
+
+def test_students_in_other_time_zones_count_their_own_days(world, monkeypatch):
+    """Bob moves to New York (UTC-4 on March 10: daylight saving began on the 8th), so his
+    day begins at 08:00 UTC. A review at 07:30 UTC is yesterday's for him, though it would
+    be today's for alice. The same figures come out whichever way the query is built (a
+    SELECT per day boundary, or CASE for a class spread over many time zones)."""
+    from classrooms import selectors
+
+    bob = world["bob"]
+    bob.timezone = "America/New_York"
+    bob.save()
+    ReviewLog.objects.create(
+        learner=bob, card=world["c"][0], deck_id=world["c"][0].deck_id,
+        reviewed_at=NOW.replace(hour=7, minute=30), rating=3, kind=REVIEW,
+    )  # fmt: skip
+    first = class_dashboard(world["classroom"], now=NOW)
+    monkeypatch.setattr(selectors, "_MOST_UNION_TERMS", 0)
+    second = class_dashboard(world["classroom"], now=NOW)
+
+    def figures(dashboard):
+        return [
+            (row.user.username, row.reviews_today, row.reviews_7d, row.reviews_30d,
+             row.retention_reviews, row.retention_passed, row.due, row.at_risk)
+            for row in dashboard.students
+        ] + [(point.reviews, point.passed) for point in dashboard.retention]  # fmt: skip
+
+    assert figures(first) == figures(second)
+    rows = {row.user.username: row for row in first.students}
+    assert (rows["bob"].reviews_today, rows["bob"].reviews_7d) == (2, 3)
+    assert rows["alice"].reviews_today == 3

@@ -200,22 +200,37 @@ def test_media_of_the_teacher_shows_to_members_only(
 
 
 def test_a_student_downloads_the_deck_with_their_own_progress(
-    classroom, deck, cards, student, teacher, client_for
+    classroom, deck, cards, student, teacher, client_for, tmp_path
 ):
-    from exports.selectors import ExportScope, PackageIds, card_progress
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
     start_session(learner=student, deck=deck)
+    start_session(learner=teacher, deck=deck)
     grade(student, cards[0], 3)
-    response = client_for(student).get(reverse("exports:deck", args=[deck.pk]))
-    assert response.status_code == 200
-    response = client_for(student).post(
+    grade(teacher, cards[1], 3)
+    client = client_for(student)
+    assert client.get(reverse("exports:deck", args=[deck.pk])).status_code == 200
+    response = client.post(
         reverse("exports:deck", args=[deck.pk]), {"format": "apkg", "with_progress": "on"}
     )
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
-    scope = ExportScope.for_deck(deck, learner=student)
-    progress = card_progress(scope, learner=scope.progress_learner, ids=PackageIds())
-    assert [p.reps for p in progress if p.reps] == [1]
+    package = tmp_path / "spanish.apkg"
+    package.write_bytes(b"".join(response.streaming_content))
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        options = ImportAnkiPackageOptions(with_scheduling=True)
+        col.import_anki_package(
+            ImportAnkiPackageRequest(package_path=str(package), options=options)
+        )
+        assert col.card_count() == 5
+        studied = [col.get_card(card_id).note()["Front"] for card_id in col.find_cards("-is:new")]
+        assert studied == ["front 0"]  # the student's review, not the teacher's
+    finally:
+        col.close()
 
 
 def test_outsiders_cannot_download_the_deck(classroom, deck, other_student, client_for):

@@ -153,3 +153,51 @@ def simulate_workload(
 
 def default_parameters() -> list[float]:
     return [round(float(value), 4) for value in fsrs_rs.DEFAULT_PARAMETERS]
+
+
+# --- Memory states for imported cards (imports.services.packages calls these) ---------
+
+# Below this, fsrs-rs rejects the ease ("ease factor" is 1.3 at the least in Anki).
+_MIN_EASE = 1.3
+
+
+def memory_states(
+    histories: Sequence[Sequence[tuple[int, int]]], parameters: Sequence[float]
+) -> list[tuple[float, float] | None]:
+    """(stability, difficulty) from each card's history, None where there is nothing to go on.
+
+    A history is the card's reviews, oldest first, as (rating 1-4, days since the
+    previous review): what Anki replays when FSRS is first turned on.
+    """
+    model = fsrs_rs.FSRS(list(parameters))
+    items = []
+    positions = []
+    for index, history in enumerate(histories):
+        reviews = [
+            fsrs_rs.FSRSReview(int(rating), max(0, int(delta)))
+            for rating, delta in history
+            if 1 <= rating <= 4
+        ]
+        if reviews:
+            items.append(fsrs_rs.FSRSItem(reviews))
+            positions.append(index)
+    results: list[tuple[float, float] | None] = [None] * len(histories)
+    if items:
+        for index, state in zip(positions, model.memory_state_batch(items), strict=True):
+            results[index] = (float(state.stability), float(state.difficulty))
+    return results
+
+
+def memory_states_from_sm2(
+    cards: Sequence[tuple[float, int]], parameters: Sequence[float], retention: float = 0.9
+) -> list[tuple[float, float]]:
+    """(stability, difficulty) of review cards with no usable history, from their SM-2
+    (ease, interval in days), as Anki derives them (ease 2.5 for Anki's 250%)."""
+    model = fsrs_rs.FSRS(list(parameters))
+    results = []
+    for ease, interval_days in cards:
+        state = model.memory_state_from_sm2(
+            max(_MIN_EASE, ease), float(max(1, interval_days)), retention
+        )
+        results.append((float(state.stability), float(state.difficulty)))
+    return results

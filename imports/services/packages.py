@@ -47,7 +47,6 @@ from flashcards.services.decks import split_deck_name
 from flashcards.services.media import media_path, store_media, validate_media_filename
 from flashcards.services.notes import MAX_FIELD_LENGTH
 from flashcards.text import strip_html
-from imports import memory_state
 from imports.apkg_reader import (
     AnkiPackage,
     ImportError_,
@@ -63,6 +62,7 @@ from imports.apkg_reader import (
 from imports.bulk import BulkInserter
 from imports.services.common import BATCH, ImportReport, Progress, chunks
 from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, Preset, ReviewLog
+from reviews.optimizer import memory_states, memory_states_from_sm2
 
 logger = logging.getLogger(__name__)
 
@@ -710,18 +710,12 @@ class _PackageImport:
             states.append(state)
         if needs_history or needs_sm2:
             parameters = self._parameters()
-            results = memory_state.memory_states(
-                [memory_state.History(reviews) for _, reviews in needs_history], parameters
-            )
+            results = memory_states([reviews for _, reviews in needs_history], parameters)
             for (state, _), result in zip(needs_history, results, strict=True):
                 if result is not None:
                     state.stability, state.difficulty = result
-            sm2 = memory_state.memory_states_from_sm2(
-                [
-                    memory_state.SM2Card(card.ease_factor / 1000, card.interval)
-                    for _, card in needs_sm2
-                ],
-                parameters,
+            sm2 = memory_states_from_sm2(
+                [(card.ease_factor / 1000, card.interval) for _, card in needs_sm2], parameters
             )
             for (state, _), result in zip(needs_sm2, sm2, strict=True):
                 state.stability, state.difficulty = result

@@ -11,6 +11,7 @@ from flashcards.models import Card, Deck, Note, NoteType, format_tags
 from flashcards.services.decks import delete_notes_without_cards
 from flashcards.templating import nonempty_card_ords
 from flashcards.text import strip_html
+from reviews.models import CardState
 
 MAX_FIELD_LENGTH = 1_000_000
 
@@ -127,7 +128,8 @@ def sync_note_cards(*, note: Note, wanted_ords: list[int], deck: Deck | None = N
     if gone:
         Card.objects.filter(pk__in=gone).delete()
     if deck is not None:
-        note.cards.exclude(deck=deck).update(deck=deck, modified=timezone.now())
+        moving = list(note.cards.exclude(deck=deck).values_list("pk", flat=True))
+        _move(moving, deck)
 
 
 @transaction.atomic
@@ -147,9 +149,19 @@ def delete_cards(*, owner: User, card_ids: Iterable[int]) -> int:
 def move_cards(*, owner: User, card_ids: Iterable[int], deck: Deck) -> int:
     if deck.owner_id != owner.pk:
         raise ValidationError("That deck is not yours.")
-    return Card.objects.filter(note__owner=owner, pk__in=list(card_ids)).update(
-        deck=deck, modified=timezone.now()
+    ids = list(
+        Card.objects.filter(note__owner=owner, pk__in=list(card_ids)).values_list("pk", flat=True)
     )
+    return _move(ids, deck)
+
+
+def _move(card_ids: list[int], deck: Deck) -> int:
+    """Cards and every learner's state row move together (the queue reads the state's deck)."""
+    for start in range(0, len(card_ids), 1000):
+        chunk = card_ids[start : start + 1000]
+        Card.objects.filter(pk__in=chunk).update(deck=deck, modified=timezone.now())
+        CardState.objects.filter(card_id__in=chunk).update(deck=deck)
+    return len(card_ids)
 
 
 @transaction.atomic

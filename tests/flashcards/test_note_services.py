@@ -128,3 +128,15 @@ def test_stock_note_types_are_made_once(owner):
         "basic_typing",
         "cloze",
     }
+
+
+def test_moving_cards_moves_every_learners_state_with_them(owner, other_user, note, deck):
+    from flashcards.services.notes import move_cards
+    from reviews.models import CardState
+
+    card = note.cards.first()
+    CardState.objects.create(learner=owner, card=card, deck=deck)
+    CardState.objects.create(learner=other_user, card=card, deck=deck)
+    target = create_deck(owner=owner, full_name="Target")
+    assert move_cards(owner=owner, card_ids=[card.pk], deck=target) == 1
+    assert set(CardState.objects.filter(card=card).values_list("deck_id", flat=True)) == {target.pk}

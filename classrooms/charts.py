@@ -6,6 +6,7 @@ Drawn with the same classes as reviews.charts (.chart, .axis, .grid, .tick, .ser
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from django.utils import formats, timezone
@@ -14,8 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from classrooms.selectors import RetentionPoint
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 40
+WIDTH, HEIGHT = 720, 240
+LEFT, RIGHT, TOP, BOTTOM = 44, 28, 16, 40
 
 
 def _day(moment) -> str:  # noqa: ANN001
@@ -31,8 +32,11 @@ def retention_svg(
         return mark_safe("")
     values = [point.retention for point in points if point.retention is not None]
     low = min([*values, desired_retention or 1.0])
-    # The axis starts at a round tenth below the lowest value, so differences show.
-    y_min = max(0.0, min(0.5, int(low * 10) / 10))
+    # The axis starts at a round tenth below the lowest value, so differences show;
+    # ticks every 10% (every 20% when the axis starts below 50%).
+    y_min = min(0.8, math.floor((low - 0.02) * 10) / 10)
+    step = 0.1 if y_min >= 0.5 else 0.2
+    y_min = math.floor(round(y_min / step, 6)) * step
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slots = max(1, len(points) - 1)
 
@@ -50,8 +54,8 @@ def retention_svg(
         f'y2="{TOP + plot_h}"/>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
     ]
-    for step in range(5):
-        value = y_min + (1 - y_min) * step / 4
+    for tick in range(round((1 - y_min) / step) + 1):
+        value = y_min + tick * step
         y = y_at(value)
         parts.append(
             f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_w}" y2="{y:.1f}"/>'

@@ -47,7 +47,7 @@ class InviteForm(forms.Form):
         required=False,
         min_value=1,
         max_value=10_000,
-        help_text="Leave empty for no limit.",
+        widget=forms.NumberInput(attrs={"placeholder": "No limit"}),
     )
 
 

@@ -52,7 +52,11 @@ def deck_list(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, f"Created “{deck.full_name}”.")
                 return redirect("flashcards:deck_list")
         status = 422
-    context = {"rows": _deck_rows(request), "class_rows": class_deck_rows(request.user), "form": form}
+    context = {
+        "rows": _deck_rows(request),
+        "class_rows": class_deck_rows(request.user),
+        "form": form,
+    }
     return render(request, "flashcards/deck_list.html", context, status=status)
 
 

@@ -280,3 +280,40 @@ def test_students_in_other_time_zones_count_their_own_days(world, monkeypatch):
     rows = {row.user.username: row for row in first.students}
     assert (rows["bob"].reviews_today, rows["bob"].reviews_7d) == (2, 3)
     assert rows["alice"].reviews_today == 3
+
+
+@pytest.mark.parametrize("parameters", [DEFAULT_FSRS_PARAMETERS, BOB_PARAMETERS])
+@pytest.mark.parametrize("desired", [0.8, 0.9, 0.95])
+def test_at_risk_and_mean_recall_agree_with_the_fsrs_adapter(teacher, parameters, desired):
+    """Many stabilities and ages: the SQL's at-risk count and mean recall equal what
+    scheduling.retrievability() says card by card."""
+    deck = factories.make_deck(teacher, "Spanish")
+    stabilities = [0.3, 1.0, 2.5, 7.0, 19.0, 61.0]
+    ages = [timedelta(hours=5), DAY, 2 * DAY + timedelta(hours=3), 9 * DAY, 40 * DAY, 200 * DAY]
+    cards = factories.make_cards(teacher, deck, len(stabilities) * len(ages))
+    learner = factories.make_user("learner")
+    factories.make_preset(
+        learner, "Default", is_default=True, desired_retention=desired, fsrs_parameters=parameters
+    )
+    classroom = factories.make_classroom(teacher, students=[learner], decks=[deck])
+    expected_risk, recalls = 0, {}
+    config = scheduling.SchedulerConfig(parameters=tuple(parameters))
+    for card, (stability, age) in zip(
+        cards, [(s, a) for s in stabilities for a in ages], strict=True
+    ):
+        last = NOW - age
+        factories.make_card_state(
+            learner, card, state=CardState.REVIEW, stability=stability, difficulty=5.0,
+            last_review=last, due=last + DAY, reps=1,
+        )  # fmt: skip
+        schedule = scheduling.Schedule(
+            state=scheduling.REVIEW, stability=stability, last_review=last, due=NOW
+        )
+        recalls[card.pk] = scheduling.retrievability(schedule, NOW, config)
+        expected_risk += recalls[card.pk] < desired
+    dashboard = class_dashboard(classroom, now=NOW, card_limit=None)
+    assert 0 < expected_risk < len(cards)
+    assert dashboard.students[0].at_risk == expected_risk
+    assert {row.card_id: row.mean_recall for row in dashboard.hardest_cards} == pytest.approx(
+        recalls
+    )

@@ -51,6 +51,17 @@ def new_anki_id() -> int:
         return _last_anki_id
 
 
+def new_model_id() -> int:
+    """An id for a deck or note type that Anki itself would never hand out.
+
+    Anki numbers its own decks and note types by the millisecond they were
+    made, so a timestamp here could meet a note type of the importing
+    collection and Anki would renumber ours. Random ids below any timestamp
+    since 1988 (as genanki advises) keep re-exports landing on the same ids.
+    """
+    return secrets.randbelow((1 << 39) - (1 << 31)) + (1 << 31)
+
+
 class Deck(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decks"
@@ -62,7 +73,7 @@ class Deck(models.Model):
     # The whole path, "Parent::Child", kept in step by services.rename/move.
     full_name = models.CharField(max_length=1000)
     description = models.TextField(blank=True)
-    anki_id = models.BigIntegerField(default=new_anki_id)
+    anki_id = models.BigIntegerField(default=new_model_id)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -104,7 +115,7 @@ class NoteType(models.Model):
     latex_post = models.TextField(blank=True)
     # Which stock type this is ("basic", "cloze", ...), empty for custom types.
     stock_kind = models.CharField(max_length=32, blank=True)
-    anki_id = models.BigIntegerField(default=new_anki_id)
+    anki_id = models.BigIntegerField(default=new_model_id)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

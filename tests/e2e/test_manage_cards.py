@@ -69,6 +69,7 @@ def test_a_new_user_adds_notes_and_finds_them(page, shot, tmp_path):
 
     page.fill("input[name=q]", "light")
     page.click("button:text('Search')")
+    expect(page.locator(".browser-table tbody tr")).to_have_count(1)
     page.click(".browser-table >> text=Preview")
     expect(page.locator(".card-scope").first).to_contain_text("Speed of light")
     image = page.locator(".card-scope img").first

@@ -8,6 +8,7 @@ raises StaleReview and changes nothing.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -230,20 +231,7 @@ def record_review(
     state.version = version + 1
     state.deck_id = card.deck_id
     # The version check makes a concurrent second grade of the same showing a no-op.
-    changed = CardState.objects.filter(pk=state.pk, version=version).update(
-        deck_id=state.deck_id,
-        state=state.state,
-        step=state.step,
-        stability=state.stability,
-        difficulty=state.difficulty,
-        due=state.due,
-        last_review=state.last_review,
-        reps=state.reps,
-        lapses=state.lapses,
-        suspended=state.suspended,
-        version=state.version,
-    )
-    if not changed:
+    if not _save_graded_state(state, version):
         return _already_recorded(learner, card, review_id)
 
     buried = _bury_siblings(learner, card, preset, before.state, now)
@@ -268,6 +256,39 @@ def record_review(
         stability_after=state.stability,
         difficulty_after=state.difficulty,
     )
+
+
+# What a grade changes in a CardState row.
+_GRADED_FIELDS = (
+    "deck", "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
+    "suspended", "version",
+)  # fmt: skip
+
+
+@functools.cache
+def _graded_update_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"{quote(CardState._meta.get_field(name).column)} = %s" for name in _GRADED_FIELDS
+    )
+    return (
+        f"UPDATE {quote(CardState._meta.db_table)} SET {columns} "
+        f"WHERE {quote('id')} = %s AND {quote('version')} = %s"
+    )
+
+
+def _save_graded_state(state: CardState, version: int) -> bool:
+    """Write the graded fields if the row is still at `version`; whether it was.
+
+    The UPDATE is written out once per process: building and compiling the ORM's
+    filter().update() on every grade cost more than SQLite spends running it. Values
+    go through each field's get_db_prep_save, as the ORM's would.
+    """
+    fields = [CardState._meta.get_field(name) for name in _GRADED_FIELDS]
+    values = [field.get_db_prep_save(getattr(state, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_graded_update_sql(connection.vendor), [*values, state.pk, version])
+        return cursor.rowcount == 1
 
 
 def _already_recorded(learner: User, card: Card, review_id: uuid.UUID) -> ReviewLog:

@@ -27,8 +27,10 @@ def classes_of(user: User) -> QuerySet[Classroom]:
 
 
 def _assignments_of(user: User) -> QuerySet[Assignment]:
-    member = Membership.objects.filter(user=user, classroom_id=OuterRef("classroom_id"))
-    return Assignment.objects.filter(Exists(member))
+    # From the user's few memberships to their classes' assignments, both by index:
+    # never a walk over every assignment on the server.
+    classes = Membership.objects.filter(user=user).values("classroom_id")
+    return Assignment.objects.filter(classroom_id__in=classes)
 
 
 def deck_and_ancestor_names(full_name: str) -> list[str]:

@@ -287,3 +287,14 @@ def test_a_student_copies_the_deck_with_guids_and_progress(
     assert response.status_code == 302, response.content.decode()[:3000]
     assert student.decks.filter(full_name="Spanish (copy)").exists()
     assert Note.objects.filter(owner=student).count() == 6
+
+
+def test_the_browser_lists_class_cards_without_edit_links(
+    classroom, deck, cards, student, client_for
+):
+    page = client_for(student).get(reverse("flashcards:browse"), {"q": "front"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "front 0" in text
+    assert reverse("flashcards:note_edit", args=[cards[0].note_id]) not in text
+    assert reverse("flashcards:card_preview", args=[cards[0].pk]) not in text

@@ -1,8 +1,10 @@
 """Reads for classes: who may see which class, and the teacher's dashboard.
 
-The dashboard is aggregated by the database: a fixed number of queries whatever the
-number of students, cards or reviews (about a dozen; see tests/classrooms). Python
-only rolls up the few rows that come back (students x decks, weeks).
+The dashboard is aggregated by the database: ten queries whatever the number of
+students, cards or reviews (tests/classrooms/test_dashboard.py counts them). Python
+only rolls up the few rows that come back (students x decks x weeks, cards).
+benchmarks/classroom_bench.py times it for 40 students, 2,000 cards and a year of
+reviews.
 
 Figures, as the dashboard labels them:
 - reviews today / 7 days / 30 days: every grade in the class's decks, counted in each
@@ -16,7 +18,13 @@ Figures, as the dashboard labels them:
 - at risk: review cards whose predicted recall now (FSRS, the student's own preset)
   is below the desired retention of that preset;
 - lapse rate of a card: lapses / reviews, over every student; mean predicted recall:
-  the average over the students who have studied it.
+  the average over the students who have studied it;
+- the chart: the class's true retention in each of the last 12 weeks, weeks ending
+  with the students' today.
+
+Predicted recall is FSRS's forgetting curve as reviews.scheduling.forgetting_curve()
+gives it, evaluated in SQL with each student's own preset for the deck; tests check it
+against scheduling.retrievability() card by card.
 """
 
 from __future__ import annotations

@@ -40,6 +40,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from classrooms.models import Assignment
@@ -317,3 +319,32 @@ def test_at_risk_and_mean_recall_agree_with_the_fsrs_adapter(teacher, parameters
     assert {row.card_id: row.mean_recall for row in dashboard.hardest_cards} == pytest.approx(
         recalls
     )
+
+
+def test_the_class_pages_take_a_fixed_number_of_queries(
+    world, teacher, client_for, django_assert_num_queries
+):
+    classroom = world["classroom"]
+    teacher_client, student_client = client_for(teacher), client_for(world["alice"])
+    detail = reverse("classrooms:detail", args=[classroom.pk])
+    counts = {}
+    for label, client, url in [
+        ("dashboard", teacher_client, detail),
+        ("standing", student_client, detail),
+        ("list", teacher_client, reverse("classrooms:list")),
+        ("students.csv", teacher_client, reverse("classrooms:students_csv", args=[classroom.pk])),
+        ("cards.csv", teacher_client, reverse("classrooms:cards_csv", args=[classroom.pk])),
+    ]:
+        with CaptureQueriesContext(connection) as first:
+            assert client.get(url).status_code == 200
+        counts[label] = (client, url, len(first))
+    for i in range(6):
+        user = factories.make_user(f"extra{i}")
+        classroom.memberships.create(user=user, role="student")
+        factories.make_card_state(user, world["c"][0], state=CardState.REVIEW, stability=3.0,
+                                  last_review=NOW, due=NOW + DAY, reps=1)  # fmt: skip
+    factories.make_classroom(teacher, "Another class", decks=[world["c"][0].deck])
+    for _label, (client, url, count) in counts.items():
+        with django_assert_num_queries(count):
+            assert client.get(url).status_code == 200
+    assert counts["dashboard"][2] == 14  # session, user, membership, invite, and the ten

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.utils import formats, timezone
 from django.utils.html import escape
@@ -19,8 +20,9 @@ WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 28, 16, 40
 
 
-def _day(moment) -> str:  # noqa: ANN001
-    return formats.date_format(timezone.localtime(moment), "M j")
+def _day(ends) -> str:  # noqa: ANN001
+    """A week's label: its last study day (the week ends when the next day starts)."""
+    return formats.date_format(timezone.localtime(ends - timedelta(days=1)), "M j")
 
 
 def retention_svg(

@@ -9,8 +9,9 @@ cards, on SQLite and on Postgres.
 SQLite is a file in a temporary folder with the app's own settings (WAL, IMMEDIATE
 transactions, its pragmas); Postgres is a database of its own on 127.0.0.1:5432
 (user postgres), created and dropped here, and skipped with a message when the server
-can't be reached. Each size gets its own learner and deck in the same database, filled
-just before it is measured:
+can't be reached. Each size gets its own learner and deck in the same database (the
+queue's indexes start with the learner, so the others' rows are not in its way), all
+filled before timing starts, then graded in rounds that take turns between the sizes:
 - 30 cards in learning, due in the last hour; 10% new (never studied);
 - the rest reviewed, due dates spread evenly from 60 days ago to 60 days ahead, so the
   learner has a backlog and every grade finds a due card;
@@ -47,6 +48,7 @@ SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1000,10000,100000"
 GRADES = int(os.environ.get("BENCH_GRADES", "300"))
 COUNTED = 20  # grades whose statements are counted
 WARMUP = 20
+ROUND = 25  # grades per size before the next size takes its turn
 LEARNING = 30
 REVIEWS_PER_DAY = 500
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/deckhand_study_bench"
@@ -111,9 +113,10 @@ def run_one(db: str) -> int:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     _add_bare_view()
-    name = connection.creation.create_test_db(verbosity=0, serialize=False)
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        results = [measure(size, fill(size)) for size in SIZES]
+        learners = [Learner(size, fill(size)) for size in SIZES]
+        results = measure_all(learners)
     finally:
         connection.close()
         connection.creation.destroy_test_db(name, verbosity=0)
@@ -261,88 +264,111 @@ class _Counter:
         self._wrapper.__exit__(*exc)
 
 
-def measure(size: int, ids: tuple[int, int]) -> Result:
-    from django.db import connection
-    from django.test import Client
+class Learner:
+    """One learner's study session through the test client, graded a turn at a time."""
 
-    from accounts.models import User
+    def __init__(self, size: int, ids: tuple[int, int]) -> None:
+        from django.test import Client
 
-    learner_id, deck_id = ids
-    client = Client(headers={"HX-Request": "true"})
-    client.force_login(User.objects.get(pk=learner_id))
-    rng = random.Random(7)
-    html = client.get(f"/study/{deck_id}/").content.decode()
+        from accounts.models import User
 
-    def grade() -> tuple[float, str]:
-        nonlocal html
-        card_id = _current_card(html)
+        self.size = size
+        self.learner_id, self.deck_id = ids
+        self.client = Client(headers={"HX-Request": "true"})
+        self.client.force_login(User.objects.get(pk=self.learner_id))
+        self.rng = random.Random(7)
+        self.html = self.client.get(f"/study/{self.deck_id}/").content.decode()
+        self.grades: list[tuple[float, float]] = []
+        self.bares: list[tuple[float, float]] = []
+
+    def _grade_data(self, rating: int) -> tuple[str, str]:
+        card_id = _current_card(self.html)
         assert card_id, "the deck ran out of cards: add cards or lower BENCH_GRADES"
-        answer = client.get(f"/study/{deck_id}/cards/{card_id}/answer/").content.decode()
+        deck = self.deck_id
+        answer = self.client.get(f"/study/{deck}/cards/{card_id}/answer/").content.decode()
         data = {
-            "rating": rng.choice(RATINGS),
+            "rating": rating,
             "review_id": _hidden(answer, "review_id"),
             "shown_version": _hidden(answer, "shown_version"),
             "shown_at": _hidden(answer, "shown_at"),
         }
-        url = f"/study/{deck_id}/cards/{card_id}/grade/"
+        return f"/study/{deck}/cards/{card_id}/grade/", urlencode(data)
+
+    def grade(self, rating: int | None = None) -> tuple[float, float]:
+        url, body = self._grade_data(rating or self.rng.choice(RATINGS))
         started, cpu = time.perf_counter(), time.thread_time()
-        response = client.post(url, urlencode(data), content_type=FORM)
+        response = self.client.post(url, body, content_type=FORM)
         elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
         assert response.status_code == 200, response.status_code
-        html = response.content.decode()
+        self.html = response.content.decode()
         return elapsed * 1000, cpu * 1000
 
-    def bare() -> tuple[float, float]:
+    def bare(self) -> tuple[float, float]:
         started, cpu = time.perf_counter(), time.thread_time()
-        response = client.post("/bench-bare/", "x=1", content_type=FORM)
+        response = self.client.post("/bench-bare/", "x=1", content_type=FORM)
         elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
         assert response.status_code == 200
         return elapsed * 1000, cpu * 1000
 
-    for _ in range(WARMUP):
-        grade()
-        bare()
-    grades, bares = [], []
-    for turn in range(GRADES):
+    def turn(self, index: int) -> None:
         # Take turns on which goes first, so neither always follows the other.
-        if turn % 2:
-            bares.append(bare())
-            grades.append(grade())
+        if index % 2:
+            self.bares.append(self.bare())
+            self.grades.append(self.grade())
         else:
-            grades.append(grade())
-            bares.append(bare())
-    grade_ms, grade_cpu = [g[0] for g in grades], [g[1] for g in grades]
-    bare_ms, bare_cpu = [b[0] for b in bares], [b[1] for b in bares]
+            self.grades.append(self.grade())
+            self.bares.append(self.bare())
 
-    totals, no_tx = [], []
-    for _ in range(COUNTED):
-        card_id = _current_card(html)
-        answer = client.get(f"/study/{deck_id}/cards/{card_id}/answer/").content.decode()
-        data = {
-            "rating": 3,
-            "review_id": _hidden(answer, "review_id"),
-            "shown_version": _hidden(answer, "shown_version"),
-            "shown_at": _hidden(answer, "shown_at"),
-        }
+    def count_statements(self) -> tuple[float, float]:
+        from django.db import connection
+
+        totals, no_tx = [], []
+        for _ in range(COUNTED):
+            url, body = self._grade_data(3)
+            with _Counter(connection) as counter:
+                response = self.client.post(url, body, content_type=FORM)
+            self.html = response.content.decode()
+            totals.append(len(counter.sql))
+            no_tx.append(sum(1 for sql in counter.sql if not TRANSACTION_CONTROL.match(sql)))
         with _Counter(connection) as counter:
-            url = f"/study/{deck_id}/cards/{card_id}/grade/"
-            response = client.post(url, urlencode(data), content_type=FORM)
-        html = response.content.decode()
-        totals.append(len(counter.sql))
-        no_tx.append(sum(1 for sql in counter.sql if not TRANSACTION_CONTROL.match(sql)))
-    with _Counter(connection) as counter:
-        client.post("/bench-bare/", "x=1", content_type=FORM)
-    print(f"  {size:,}: bare view sends {len(counter.sql)} statements", file=sys.stderr)
-    return Result(
-        size=size,
-        grades=GRADES,
-        grade_ms=grade_ms,
-        bare_ms=bare_ms,
-        grade_cpu=grade_cpu,
-        bare_cpu=bare_cpu,
-        statements=statistics.mean(totals),
-        statements_no_tx=statistics.mean(no_tx),
-    )
+            self.client.post("/bench-bare/", "x=1", content_type=FORM)
+        print(
+            f"  {self.size:,}: the bare view sends {len(counter.sql)} statements", file=sys.stderr
+        )
+        return statistics.mean(totals), statistics.mean(no_tx)
+
+
+def measure_all(learners: list[Learner]) -> list[Result]:
+    """Grades in rounds that take turns between the deck sizes, so a busy spell on a
+    shared machine falls on every size alike instead of on whichever ran then."""
+    for learner in learners:
+        for index in range(WARMUP):
+            learner.turn(index)
+        learner.grades.clear()
+        learner.bares.clear()
+    done = 0
+    while done < GRADES:
+        batch = min(ROUND, GRADES - done)
+        for learner in learners:
+            for index in range(done, done + batch):
+                learner.turn(index)
+        done += batch
+    results = []
+    for learner in learners:
+        statements, statements_no_tx = learner.count_statements()
+        results.append(
+            Result(
+                size=learner.size,
+                grades=len(learner.grades),
+                grade_ms=[g[0] for g in learner.grades],
+                bare_ms=[b[0] for b in learner.bares],
+                grade_cpu=[g[1] for g in learner.grades],
+                bare_cpu=[b[1] for b in learner.bares],
+                statements=statements,
+                statements_no_tx=statements_no_tx,
+            )
+        )
+    return results
 
 
 def _p99(values: list[float]) -> float:

@@ -70,7 +70,9 @@ def main() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    name = connection.creation.create_test_db(verbosity=0, keepdb=KEEP, serialize=False)
+    name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=not KEEP, keepdb=KEEP, serialize=False
+    )
     try:
         from classrooms.models import Classroom
 

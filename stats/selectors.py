@@ -694,7 +694,7 @@ def _hard_cards(scope: StatsScope, now: datetime, order: Sequence[str], where: Q
         if note.owner_id == scope.learner.pk:
             url = reverse("flashcards:note_edit", args=[note.pk])
         else:
-            url = reverse("flashcards:card_preview", args=[state.card_id])
+            url = reverse("stats:card_preview", args=[state.card_id])
         has_memory = state.stability is not None and state.last_review is not None
         cards.append(
             HardCard(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.collection_stats, name="collection"),
     path("export/<slug:dataset>.<slug:fmt>", views.collection_export, name="export"),
     path("decks/<int:deck_id>/", views.deck_stats, name="deck"),
+    path("cards/<int:card_id>/", views.card_preview, name="card_preview"),
     path(
         "decks/<int:deck_id>/export/<slug:dataset>.<slug:fmt>",
         views.deck_export,

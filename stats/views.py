@@ -13,6 +13,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from config.types import AuthedRequest
+from flashcards.rendering import render_card_html
+from reviews.selectors import get_card_for_learner
 from stats import exports
 from stats.presentation import page_charts, percent
 from stats.selectors import (
@@ -102,3 +104,13 @@ def collection_export(request: AuthedRequest, dataset: str, fmt: str) -> HttpRes
 @require_GET
 def deck_export(request: AuthedRequest, deck_id: int, dataset: str, fmt: str) -> HttpResponse:
     return _download(deck_scope(request.user, deck_id), dataset, fmt)
+
+
+@login_required
+@require_GET
+def card_preview(request: AuthedRequest, card_id: int) -> HttpResponse:
+    """A hard card's two sides, for a learner who studies it but may not edit it (a class
+    deck): the hardest-cards table links owners to the note editor and everyone else here."""
+    card = get_card_for_learner(request.user, card_id)
+    rendered = render_card_html(card, learner=request.user, reveal=True)
+    return render(request, "stats/card.html", {"card": card, "rendered": rendered})

@@ -129,29 +129,6 @@ class PackageCard:
         return _card_data(self.raw_data) if self.raw_data else {}
 
 
-@dataclass(slots=True)
-class PackageNote:
-    anki_id: int
-    guid: str
-    note_type_id: int
-    fields: list[str]
-    tags: list[str]
-    modified: int
-    cards: list[PackageCard]
-
-
-@dataclass(slots=True)
-class PackageReview:
-    anki_id: int  # milliseconds since the epoch
-    card_id: int
-    ease: int  # 1-4; 0 for manual rescheduling
-    interval: int  # days if positive, seconds if negative
-    last_interval: int
-    ease_factor: int
-    duration_ms: int
-    kind: int  # 0 learn, 1 review, 2 relearn, 3 filtered, 4 manual, 5 rescheduled
-
-
 @dataclass(frozen=True)
 class PackageMedia:
     name: str
@@ -207,6 +184,9 @@ class _SqliteBudget:
 
     @contextmanager
     def running(self) -> Iterator[None]:
+        if self._started is not None:  # already counting (nested)
+            yield
+            return
         self._started = time.monotonic()
         try:
             yield
@@ -261,6 +241,7 @@ class AnkiPackage:
         self._tmpdir: str | None = None
         self._zip: zipfile.ZipFile | None = None
         self._conn: sqlite3.Connection | None = None
+        self._db_path: Path | None = None
         self._sqlite_budget = _SqliteBudget(self.limits.sqlite_seconds)
         self.version = VERSION_LEGACY_1
         self.collection_name = ""
@@ -327,6 +308,7 @@ class AnkiPackage:
             ):
                 out.write(chunk)
         self._open_sqlite(db_path)
+        self._db_path = db_path
         self._read_collection_header()
         self.media = self._read_media_map()
 
@@ -458,6 +440,58 @@ class AnkiPackage:
         if missing:
             raise CorruptPackage("The package's collection is not an Anki collection.")
         self._tables = tables
+
+    def can_attach(self, tables: tuple[str, ...] = ("notes", "cards", "revlog")) -> bool:
+        """Whether `tables` are ordinary tables whose reading runs no SQL of the package's
+        own: not virtual tables, no generated columns (the only schema code a read runs)."""
+        for name in tables:
+            row = next(self._fetch("SELECT sql FROM sqlite_master WHERE name = ?", (name,)), None)
+            if row is None or not _text(row[0]).lstrip().upper().startswith("CREATE TABLE"):
+                return False
+            if any(_int(column[6]) for column in self._fetch(f"PRAGMA table_xinfo({name})")):
+                return False
+        return True
+
+    @contextmanager
+    def attached(self, conn: sqlite3.Connection, schema: str) -> Iterator[None]:
+        """The collection attached to another SQLite connection as `schema`, for
+        INSERT ... SELECT straight into that connection's database. Only for a
+        collection that `can_attach()`.
+
+        It is attached read-only and immutable, and while it is attached that
+        connection checks cell sizes, does not memory-map it, refuses values
+        longer than this reader does, and SQLite's time on that connection counts
+        against this reader's budget (the collection passed its quick_check when
+        it was opened). `trusted_schema` is left as the connection has it: the
+        app's own tables have CHECK constraints with JSON functions that SQLite
+        counts as unsafe without it, and the tables read are ordinary ones that
+        run no SQL of the package's schema anyway (`can_attach`). Everything is
+        put back as it was after.
+
+        Attach and detach outside a transaction: SQLite refuses to detach a
+        database that the open transaction has read.
+        """
+        assert self._db_path is not None
+        uri = f"{self._db_path.resolve().as_uri()}?mode=ro&immutable=1"
+        saved_check = conn.execute("PRAGMA cell_size_check").fetchone()[0]
+        saved_length = conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH)
+        conn.execute("PRAGMA cell_size_check=ON")
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self.limits.max_value_bytes)
+        conn.set_progress_handler(self._sqlite_budget.handler, 10_000)
+        conn.create_collation("unicase", _unicase)
+        try:
+            conn.execute("ATTACH DATABASE ? AS " + schema, (uri,))
+            try:
+                conn.execute(f"PRAGMA {schema}.mmap_size=0")
+                with self._sqlite_budget.running():
+                    yield
+            finally:
+                conn.execute(f"DETACH DATABASE {schema}")
+        finally:
+            conn.create_collation("unicase", None)
+            conn.set_progress_handler(None, 0)
+            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, saved_length)
+            conn.execute(f"PRAGMA cell_size_check={int(saved_check)}")
 
     # --- SQLite reads ---------------------------------------------------------
 
@@ -680,54 +714,77 @@ class AnkiPackage:
             raise CorruptPackage("The package's note types are damaged.") from None
         return note_types
 
-    def _card_rows(self) -> Iterator[PackageCard]:
+    # Cards' numbers are cast in SQL: a hostile collection may store text where Anki keeps
+    # numbers. A card in a filtered deck is read as back in its home deck.
+    _CARD_HOME = (
+        "CASE WHEN ifnull(cast(odid AS INTEGER), 0) != 0 THEN ifnull(cast(odid AS INTEGER), 0) "
+        "ELSE ifnull(cast(did AS INTEGER), 0) END"
+    )
+    _CARD_STUDIED = (
+        "(ifnull(cast(type AS INTEGER), 0) != 0 OR ifnull(cast(queue AS INTEGER), 0) != 0 "
+        "OR ifnull(cast(flags AS INTEGER), 0) & 7 != 0)"
+    )
+
+    def notes(self) -> Iterator[tuple[int, str, int, str, str, list[tuple[int, int, int]]]]:
+        """Every note as (id, guid, note type id, tags, fields joined by \\x1f, cards), in
+        note id order, its cards as (card id, home deck id, ord) in ord order.
+
+        Plain tuples, not objects: a large package has hundreds of thousands of rows.
+        """
+        cards = self._fetch(
+            "SELECT ifnull(cast(nid AS INTEGER), 0), ifnull(cast(id AS INTEGER), 0), "
+            f"{self._CARD_HOME}, ifnull(cast(ord AS INTEGER), 0) FROM cards ORDER BY 1, 4"
+        )
+        pending = next(cards, None)
+        for note_id, guid, mid, tags, flds in self._fetch(
+            "SELECT ifnull(cast(id AS INTEGER), 0), ifnull(cast(guid AS TEXT), ''), "
+            "ifnull(cast(mid AS INTEGER), 0), ifnull(cast(tags AS TEXT), ''), "
+            "ifnull(cast(flds AS TEXT), '') FROM notes ORDER BY 1"
+        ):
+            own: list[tuple[int, int, int]] = []
+            # Cards whose note is missing are skipped over.
+            while pending is not None and pending[0] < note_id:
+                pending = next(cards, None)
+            while pending is not None and pending[0] == note_id:
+                own.append(pending[1:])
+                pending = next(cards, None)
+            yield note_id, guid, mid, tags, flds, own
+
+    def studied_cards(self) -> Iterator[PackageCard]:
+        """The cards with any scheduling (not new, or suspended, buried or flagged)."""
         data_column = "data" if "data" in self._columns("cards") else "''"
-        # Columns are cast in SQL: a hostile collection may store text where Anki keeps numbers.
         numbers = ", ".join(
             f"ifnull(cast({name} AS INTEGER), 0)"
             for name in (
-                "id", "nid", "did", "ord", "type", "queue", "due", "ivl", "factor", "reps",
+                "id", "nid", "ord", "type", "queue", "due", "ivl", "factor", "reps",
                 "lapses", "left", "odue", "odid", "flags",
             )
         )  # fmt: skip
-        sql = f"SELECT {numbers}, {data_column} FROM cards ORDER BY 2, 4"
+        sql = (
+            f"SELECT {self._CARD_HOME}, {numbers}, {data_column} FROM cards "
+            f"WHERE {self._CARD_STUDIED}"
+        )
         for row in self._fetch(sql):
-            (cid, nid, did, ord_, type_, queue, due, ivl, factor, reps, lapses, left) = row[:12]
+            (did, cid, nid, ord_, type_, queue, due, ivl, factor, reps, lapses, left) = row[:12]
             odue, odid, flags, data = row[12:]
-            if odid:  # in a filtered deck: read it as back in its home deck
-                did, due = odid, odue
+            if odid:  # in a filtered deck: due as it was back home
+                due = odue
             yield PackageCard(
                 cid, nid, did, ord_, type_, queue, due, ivl, factor, reps, lapses, left, flags,
                 data if type(data) is str else _text(data),
             )  # fmt: skip
 
-    def notes(self) -> Iterator[PackageNote]:
-        """Every note with its cards, in note id order (notes and cards are streamed)."""
-        cards = self._card_rows()
-        pending = next(cards, None)
-        for note_id, guid, mid, mod, tags, flds in self._fetch(
-            "SELECT ifnull(cast(id AS INTEGER), 0), ifnull(cast(guid AS TEXT), ''), "
-            "ifnull(cast(mid AS INTEGER), 0), ifnull(cast(mod AS INTEGER), 0), "
-            "ifnull(cast(tags AS TEXT), ''), ifnull(cast(flds AS TEXT), '') FROM notes ORDER BY 1"
-        ):
-            own: list[PackageCard] = []
-            # Cards whose note is missing are skipped over.
-            while pending is not None and pending.note_id < note_id:
-                pending = next(cards, None)
-            while pending is not None and pending.note_id == note_id:
-                own.append(pending)
-                pending = next(cards, None)
-            yield PackageNote(note_id, guid, mid, flds.split("\x1f"), tags.split(), mod, own)
-
-    def reviews(self) -> Iterator[PackageReview]:
-        """The review log in card order, oldest first for each card."""
-        numbers = ", ".join(
-            f"ifnull(cast({name} AS INTEGER), 0)"
-            for name in ("id", "cid", "ease", "ivl", "lastIvl", "factor", "time", "type")
+    def reviews(self) -> Iterator[tuple[int, int, int, int, int, int, int]]:
+        """The review log in card order, oldest first for each card, as tuples of (id in
+        milliseconds since the epoch, card id, ease 1-4 (0 for a manual change), interval
+        (days if positive, seconds if negative), last interval, duration in milliseconds,
+        kind (0 learn, 1 review, 2 relearn, 3 filtered, 4 manual, 5 rescheduled))."""
+        number = "ifnull(cast({} AS INTEGER), 0)".format
+        columns = ", ".join(
+            [number(name) for name in ("id", "cid", "ease", "ivl", "lastIvl")]
+            + [f"max({number('time')}, 0)", number("type")]
         )
-        for row in self._fetch(f"SELECT {numbers} FROM revlog ORDER BY 2, 1"):
-            rid, cid, ease, ivl, last_ivl, factor, duration, kind = row
-            yield PackageReview(rid, cid, ease, ivl, last_ivl, factor, max(0, duration), kind)
+        return self._fetch(f"SELECT {columns} FROM revlog ORDER BY 2, 1")
 
     @property
     def review_count(self) -> int:

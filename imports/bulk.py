@@ -1,10 +1,14 @@
-"""Fast multi-row INSERTs for imports: plain tuples in, no model instances.
+"""Fast INSERTs for imports: plain tuples in, no model instances.
 
 `Model.objects.bulk_create` spends most of a large import building model
 instances and preparing every value of every field one at a time; an import of
-100,000 notes creates several hundred thousand rows. This writes the same
-rows with multi-row `INSERT ... RETURNING` statements (SQLite 3.35+ and
-Postgres), preparing only the values that need it (datetimes, UUIDs, JSON).
+100,000 notes creates several hundred thousand rows. This writes the same rows
+from tuples, preparing only the values that need it (datetimes, UUIDs, JSON):
+on SQLite with `executemany` of one prepared statement (no SQL text to build or
+parse per batch), on Postgres with multi-row `INSERT`s.
+
+Primary keys are handed out before the rows are written (`new_ids`), so a
+caller knows every new row's id without reading it back.
 
 Columns come from the model, so a field added later is filled with its default;
 fields with a per-row default (uuid4, new_guid, ...) must be given.
@@ -12,7 +16,6 @@ fields with a per-row default (uuid4, new_guid, ...) must be given.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 from typing import Any
@@ -20,23 +23,51 @@ from typing import Any
 from django.db import connection, models
 
 _PREPARED = (models.DateTimeField, models.DateField, models.UUIDField, models.JSONField)
+# Postgres takes at most 65,535 parameters a statement.
+_MAX_PARAMS = 65_535
 
 
-def _max_params() -> int:
+def new_ids(model: type[models.Model], count: int) -> Sequence[int]:
+    """`count` primary keys for new rows of `model`, unused by any row and any later insert.
+
+    Call it inside the import's transaction: on SQLite the transaction holds the
+    database's write lock, so nobody else takes ids meanwhile.
+    """
+    if count <= 0:
+        return []
     if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        raw = connection.connection
-        try:
-            return int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-        except (AttributeError, sqlite3.Error):
-            return 999
-    return 65_535
+        start = first_free_id(model)
+        return range(start, start + count)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def first_free_id(model: type[models.Model]) -> int:
+    """SQLite only: the id the next new row of `model` may take, and every id after it.
+
+    AUTOINCREMENT tables never reuse an id: this is past the highest ever given out.
+    """
+    assert connection.vendor == "sqlite"
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT max(ifnull((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f"ifnull((SELECT max({quote(model._meta.pk.column)}) FROM {quote(table)}), 0))",
+            [table],
+        )
+        return int(cursor.fetchone()[0]) + 1
 
 
 class BulkInserter:
     """Insert rows of `model`, each a tuple of values for `given` (attribute names) in order.
 
-    `constants` are values every row shares; other fields take their defaults.
+    `given` may name the primary key (ids from `new_ids`). `constants` are values
+    every row shares; other fields take their defaults.
     """
 
     def __init__(
@@ -48,7 +79,8 @@ class BulkInserter:
         fields = [
             field
             for field in model._meta.concrete_fields
-            if not (field.primary_key and isinstance(field, models.AutoField | models.BigAutoField))
+            if field.attname in given
+            or not (field.primary_key and isinstance(field, models.AutoField | models.BigAutoField))
         ]
         names = {field.attname for field in fields}
         unknown = set(given) - names
@@ -58,26 +90,27 @@ class BulkInserter:
         self.table = model._meta.db_table
         # The given columns first, in the caller's order, then the rest with their defaults.
         self.columns = [by_name[name].column for name in given]
-        self.defaults: list[Any] = []
+        self.defaults: tuple[Any, ...] = ()
+        defaults: list[Any] = []
         constants = constants or {}
         for field in fields:
             if field.attname in constants:
                 # The same value on every row (a timestamp): prepared once.
                 self.columns.append(field.column)
-                self.defaults.append(field.get_db_prep_save(constants[field.attname], connection))
+                defaults.append(field.get_db_prep_save(constants[field.attname], connection))
             elif field.attname not in given:
                 if field.has_default() and callable(field.default):
                     raise ValueError(
                         f"Give {model.__name__}.{field.attname}: its default is per row"
                     )
                 self.columns.append(field.column)
-                self.defaults.append(field.get_db_prep_save(field.get_default(), connection))
+                defaults.append(field.get_db_prep_save(field.get_default(), connection))
+        self.defaults = tuple(defaults)
         self.preparers = [
             (index, self._preparer(by_name[name]))
             for index, name in enumerate(given)
             if isinstance(by_name[name], _PREPARED)
         ]
-        self.rows_per_statement = max(1, min(1000, _max_params() // len(self.columns)))
 
     @staticmethod
     def _preparer(field: models.Field) -> Callable[[Any], Any]:
@@ -86,7 +119,9 @@ class BulkInserter:
             if connection.vendor == "sqlite":
                 # What Django's SQLite backend stores (UTC, naive, str()), without its checks.
                 def adapt(value: Any) -> Any:
-                    return str(value.astimezone(UTC).replace(tzinfo=None))
+                    if value.tzinfo is not UTC:
+                        value = value.astimezone(UTC)
+                    return str(value.replace(tzinfo=None))
 
         elif isinstance(field, models.UUIDField) and not connection.features.has_native_uuid_field:
 
@@ -98,51 +133,50 @@ class BulkInserter:
             def adapt(value: Any) -> Any:
                 return field.get_db_prep_save(value, connection)
 
-        last: list[Any] = [None, None]  # rows often share one timestamp: prepare it once
+            if isinstance(field, models.JSONField):  # values may not be hashable
+                return lambda value: None if value is None else adapt(value)
+
+        # Rows often share values (a timestamp, a due day): each is prepared once.
+        known: dict[Any, Any] = {}
 
         def prepare(value: Any) -> Any:
             if value is None:
                 return None
-            if value is not last[0]:
-                last[0], last[1] = value, adapt(value)
-            return last[1]
+            prepared = known.get(value)
+            if prepared is None:
+                if len(known) > 10_000:
+                    known.clear()
+                prepared = known[value] = adapt(value)
+            return prepared
 
         return prepare
 
-    def _extend(self, params: list[Any], row: Sequence[Any]) -> None:
-        if self.preparers:
-            row = list(row)
-            for index, prepare in self.preparers:
-                row[index] = prepare(row[index])
-        params.extend(row)
-        params.extend(self.defaults)
+    def _prepared(self, rows: Iterable[Sequence[Any]]) -> Iterable[Sequence[Any]]:
+        defaults = self.defaults
+        if not self.preparers:
+            return (tuple(row) + defaults for row in rows) if defaults else rows
+        preparers = self.preparers
 
-    def insert(
-        self, rows: Iterable[Sequence[Any]], *, returning: Sequence[str] = ()
-    ) -> list[tuple]:
-        """Insert the rows; with `returning` (column names), those columns of each new row.
+        def prepare(row: Sequence[Any]) -> tuple[Any, ...]:
+            values = list(row)
+            for index, prepare_value in preparers:
+                values[index] = prepare_value(values[index])
+            return tuple(values) + defaults
 
-        The returned rows come in no promised order (SQLite does not promise one), so
-        ask for a natural key with the id.
-        """
-        rows = list(rows)
-        returned: list[tuple] = []
+        return map(prepare, rows)
+
+    def insert(self, rows: Iterable[Sequence[Any]]) -> None:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in self.columns)
         one = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+        sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES "
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), self.rows_per_statement):
-                chunk = rows[start : start + self.rows_per_statement]
-                sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES " + ", ".join(
-                    [one] * len(chunk)
-                )
-                params: list[Any] = []
-                for row in chunk:
-                    self._extend(params, row)
-                if returning:
-                    wanted = ", ".join(quote(column) for column in returning)
-                    cursor.execute(f"{sql} RETURNING {wanted}", params)
-                    returned.extend(tuple(row) for row in cursor.fetchall())
-                else:
-                    cursor.execute(sql, params)
-        return returned
+            if connection.vendor == "sqlite":
+                cursor.executemany(sql + one, self._prepared(rows))
+                return
+            rows = list(self._prepared(rows))
+            per_statement = max(1, min(1000, _MAX_PARAMS // len(self.columns)))
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                params = [value for row in chunk for value in row]
+                cursor.execute(sql + ", ".join([one] * len(chunk)), params)

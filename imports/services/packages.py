@@ -24,13 +24,16 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -52,15 +55,14 @@ from imports.apkg_reader import (
     ImportError_,
     PackageCard,
     PackageMedia,
-    PackageNote,
     PackageNoteType,
-    PackageReview,
     ReaderLimits,
     UnsafePackage,
     open_package,
 )
-from imports.bulk import BulkInserter
+from imports.bulk import BulkInserter, first_free_id, new_ids
 from imports.services.common import BATCH, ImportReport, Progress, chunks
+from imports.services.sqlite_copy import SqliteCopy, can_copy
 from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, Preset, ReviewLog
 from reviews.optimizer import memory_states, memory_states_from_sm2
 
@@ -124,7 +126,7 @@ def import_package(
         except ValidationError as exc:
             raise ImportError_(exc.messages[0]) from None
     journal = _BlobJournal()
-    with open_package(path, reader_limits()) as package:
+    with open_package(path, reader_limits()) as package, _fast_path(package) as sql:
         try:
             with transaction.atomic():
                 report = _PackageImport(
@@ -133,11 +135,23 @@ def import_package(
                     deck_name=deck_name or "",
                     progress=progress,
                     journal=journal,
+                    sql=sql,
                 ).run()
         except BaseException:
             journal.remove_orphans()
             raise
     return report
+
+
+@contextmanager
+def _fast_path(package: AnkiPackage) -> Iterator[SqliteCopy | None]:
+    """The package attached to the app's SQLite database, when the import may copy rows
+    straight from it (see imports.services.sqlite_copy); None: the Python path only."""
+    if not can_copy():
+        yield None
+        return
+    with SqliteCopy.attach(package) as sql:
+        yield sql
 
 
 # --- package import ---------------------------------------------------------------
@@ -160,6 +174,7 @@ _NOTE_MESSAGES = {
     ),
     "missing_media": "{n} media file(s) listed in the package are missing from it.",
     "bad_cards": "{n} card(s) point at a card template that does not exist; they were skipped.",
+    "bad_review_time": "{n} review(s) have an impossible date; they were skipped.",
 }
 _BAD_DECK_CHARS = str.maketrans(dict.fromkeys('"\t\n\r\x1f', " "))
 
@@ -198,8 +213,11 @@ class _PackageImport:
         deck_name: str,
         progress: Progress | None,
         journal: _BlobJournal,
+        sql: SqliteCopy | None = None,
     ) -> None:
         self.user = user
+        self.zone = user.zone
+        self.sql = sql
         self.package = package
         self.deck_name = deck_name
         self.progress = progress
@@ -212,7 +230,6 @@ class _PackageImport:
         self.renames: dict[str, str] = {}
         # Package card id -> (Card pk, deck pk, whether the card was here before).
         self.card_map: dict[int, tuple[int, int, bool]] = {}
-        self.scheduled: dict[int, PackageCard] = {}
         self.seen_guids: set[str] = set()
         self.counts: dict[str, int] = {}
         self.done = 0
@@ -221,6 +238,7 @@ class _PackageImport:
         self.note_rows = BulkInserter(
             Note,
             [
+                "id",
                 "owner_id",
                 "note_type_id",
                 "guid",
@@ -234,7 +252,7 @@ class _PackageImport:
         )
         self.card_rows = BulkInserter(
             Card,
-            ["note_id", "deck_id", "ord", "anki_id"],
+            ["id", "note_id", "deck_id", "ord", "anki_id"],
             constants={"created": self.now, "modified": self.now},
         )
 
@@ -258,6 +276,8 @@ class _PackageImport:
         self._import_notes()
         if self.has_scheduling:
             self._import_scheduling()
+        if self.sql is not None:
+            self.sql.drop_tables()
         for key, template in (_SKIP_MESSAGES | _NOTE_MESSAGES).items():
             if self.counts.get(key):
                 self.report.warnings.append(template.format(n=self.counts[key]))
@@ -424,28 +444,57 @@ class _PackageImport:
     # --- notes and cards ------------------------------------------------------------
 
     def _import_notes(self) -> None:
-        batch: list[PackageNote] = []
-        for note in self.package.notes():
-            batch.append(note)
-            if len(batch) >= NOTE_BATCH:
-                self._import_batch(batch)
-                self.tick(len(batch))
-                batch = []
+        # A collection with no notes yet (a first import) has no GUIDs to look up.
+        self.may_have_guids = Note.objects.filter(owner=self.user).exists()
+        sql = self.sql
+        if sql is not None and (self.renames or not sql.notes_are_plain()):
+            sql = self.sql = None
+        rows = self.package.notes()
+        copied_cards = 0
+        if sql is not None:
+            copied = sql.copy_plain_notes(
+                owner_pk=self.user.pk,
+                note_types=self.note_types,
+                deck_pks=self.deck_pks,
+                may_have_guids=self.may_have_guids,
+                notes=self.note_rows,
+                cards=self.card_rows,
+                first_note_id=first_free_id(Note),
+                first_card_id=first_free_id(Card),
+                derive=_derived_columns,
+            )
+            self.card_map.update(sql.card_map())
+            copied_cards = len(self.card_map)
+            self.report.notes_added += copied
+            self.report.cards += copied_cards
+            self.tick(copied)
+            rows = sql.odd_notes()
+        batch: list[tuple] = []
+        with closing(rows):  # a failure leaves no statement running on the package
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= NOTE_BATCH:
+                    self._import_batch(batch)
+                    self.tick(len(batch))
+                    batch = []
         if batch:
             self._import_batch(batch)
             self.tick(len(batch))
+        if sql is not None:
+            sql.add_cards(list(islice(self.card_map.items(), copied_cards, None)))
 
     def _prepare(
-        self, note: PackageNote
-    ) -> tuple[NoteType, str, str, str, list[PackageCard]] | None:
-        note_type = self.note_types.get(note.note_type_id)
+        self, mid: int, guid: str, flds: str, cards: list[tuple[int, int, int]]
+    ) -> tuple[NoteType, str, str, list[tuple[int, int, int]]] | None:
+        """(note type, GUID, fields, cards) of a note that fits, or None (counted)."""
+        note_type = self.note_types.get(mid)
         if note_type is None:
-            self.count("bad_type" if note.note_type_id in self.skipped_types else "unknown_type")
+            self.count("bad_type" if mid in self.skipped_types else "unknown_type")
             return None
-        if not note.cards:
+        if not cards:
             self.count("no_cards")
             return None
-        guid = note.guid.strip()
+        guid = guid.strip()
         if len(guid) > 64:
             self.count("bad_guid")
             return None
@@ -455,127 +504,130 @@ class _PackageImport:
             self.count("duplicate_guid")
             return None
         field_count = len(note_type.fields)
-        values = note.fields
-        if len(values) != field_count:
+        if flds.count("\x1f") != field_count - 1:
+            values = flds.split("\x1f")
             if any(values[field_count:]):
                 self.count("extra_fields")
             values = values[:field_count] + [""] * (field_count - len(values))
-        if max(map(len, values)) > MAX_FIELD_LENGTH:
+            flds = "\x1f".join(values)
+        if len(flds) > MAX_FIELD_LENGTH and max(map(len, flds.split("\x1f"))) > MAX_FIELD_LENGTH:
             self.count("too_long")
             return None
         if self.renames:
-            values = [self._point_at_renamed_media(value) for value in values]
+            flds = "\x1f".join(self._point_at_renamed_media(value) for value in flds.split("\x1f"))
         limit = 500 if note_type.is_cloze else len(note_type.templates)
-        cards: dict[int, PackageCard] = {}
-        for card in note.cards:
-            if 0 <= card.ord < limit and card.ord not in cards:
-                cards[card.ord] = card
-            else:
-                self.count("bad_cards")
-        if not cards:
-            return None
+        if len(cards) > 1 or not 0 <= cards[0][2] < limit:
+            ords: set[int] = set()
+            kept = []
+            for card in cards:
+                if 0 <= card[2] < limit and card[2] not in ords:
+                    ords.add(card[2])
+                    kept.append(card)
+                else:
+                    self.count("bad_cards")
+            if not kept:
+                return None
+            cards = kept
         self.seen_guids.add(guid)
-        flds = "\x1f".join(values)
-        return note_type, guid, flds, _format_tags(note.tags), list(cards.values())
+        return note_type, guid, flds, cards
 
     @staticmethod
     def _derived(flds: str, note_type: NoteType) -> tuple[str, str]:
         """(sort_value, first_field): plain text of the sort field and of the first field."""
-        values = flds.split("\x1f")
-        first = _plain(values[0])[:255]
-        sort_index = min(note_type.sort_field, len(values) - 1)
-        return (_plain(values[sort_index])[:255] if sort_index else first), first
+        first = _plain_field(flds, 0)
+        return (_plain_field(flds, note_type.sort_field) if note_type.sort_field else first), first
 
-    def _import_batch(self, notes: list[PackageNote]) -> None:
+    def _existing_notes(self, guids: list[str]) -> dict[str, tuple[int, int, str, str]]:
+        """The user's notes with these GUIDs: guid -> (id, note type id, fields, tags)."""
+        if not self.may_have_guids:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT guid, id, note_type_id, flds, tags FROM flashcards_note "
+                f"WHERE owner_id = %s AND guid IN ({', '.join(['%s'] * len(guids))})",
+                [self.user.pk, *guids],
+            )
+            return {row[0]: row[1:] for row in cursor.fetchall()}
+
+    def _import_batch(self, rows: list[tuple]) -> None:
         prepared = []
-        for note in notes:
-            ready = self._prepare(note)
+        for anki_id, guid, mid, tags, flds, cards in rows:
+            ready = self._prepare(mid, guid, flds, cards)
             if ready is not None:
-                prepared.append((note, *ready))
+                prepared.append((anki_id, tags, *ready))
         if not prepared:
             return
-        existing = {
-            note.guid: note
-            for note in Note.objects.filter(
-                owner=self.user, guid__in=[item[2] for item in prepared]
-            ).only("id", "guid", "flds", "tags", "note_type_id")
-        }
-        new_rows: list[tuple] = []
-        new_cards: dict[str, list[PackageCard]] = {}
+        existing = self._existing_notes([item[3] for item in prepared])
         user_pk = self.user.pk
-        kept: list[tuple[Note, list[PackageCard]]] = []
-        changed: list[Note] = []
-        for package_note, note_type, guid, flds, tags, cards in prepared:
+        deck_pks = self.deck_pks
+        fallback = next(iter(deck_pks.values()))
+        card_map = self.card_map
+        now = Note._meta.get_field("modified").get_db_prep_save(self.now, connection)
+        new_notes: list[tuple] = []
+        kept: list[tuple[int, list[tuple[int, int, int]]]] = []
+        changed: list[tuple] = []
+        for anki_id, tags, note_type, guid, flds, cards in prepared:
+            tags = _format_tags(tags)
             note = existing.get(guid)
             if note is None:
-                sort_value, first_field = self._derived(flds, note_type)
-                new_rows.append(
-                    (
-                        user_pk,
-                        note_type.pk,
-                        guid,
-                        flds,
-                        tags,
-                        sort_value,
-                        first_field,
-                        package_note.anki_id,
-                    )
-                )
-                new_cards[guid] = cards
+                new_notes.append((anki_id, note_type, guid, flds, tags, cards))
                 continue
-            if note.note_type_id != note_type.pk:
+            note_id, note_type_id, old_flds, old_tags = note
+            if note_type_id != note_type.pk:
                 self.count("type_conflict")
                 continue
-            if note.flds != flds or note.tags != tags:
-                note.flds, note.tags, note.modified = flds, tags, self.now
-                note.sort_value, note.first_field = self._derived(flds, note_type)
-                changed.append(note)
+            if old_flds != flds or old_tags != tags:
+                changed.append((flds, tags, *self._derived(flds, note_type), now, note_id))
                 self.report.notes_updated += 1
             else:
                 self.report.notes_unchanged += 1
-            kept.append((note, cards))
-        card_rows: list[tuple] = []
-        incoming: dict[tuple[int, int], PackageCard] = {}
-
-        deck_pks = self.deck_pks
-        fallback = next(iter(deck_pks.values()))
-
-        def add_card(note_id: int, card: PackageCard) -> None:
-            deck_pk = deck_pks.get(card.deck_id, fallback)
-            card_rows.append((note_id, deck_pk, card.ord, card.anki_id))
-            incoming[(note_id, card.ord)] = card
-
-        for note_id, guid in self.note_rows.insert(new_rows, returning=("id", "guid")):
-            for card in new_cards[guid]:
-                add_card(note_id, card)
-        self.report.notes_added += len(new_rows)
-        if changed:
-            Note.objects.bulk_update(
-                changed, ["flds", "tags", "sort_value", "first_field", "modified"]
+            kept.append((note_id, cards))
+        note_rows = []
+        card_rows = []
+        new_cards = []  # (note id, package card) of cards to add
+        for note_id, (anki_id, note_type, guid, flds, tags, cards) in zip(
+            new_ids(Note, len(new_notes)), new_notes, strict=True
+        ):
+            note_rows.append(
+                (note_id, user_pk, note_type.pk, guid, flds, tags)
+                + self._derived(flds, note_type)
+                + (anki_id,)
             )
+            new_cards.extend((note_id, card) for card in cards)
         if kept:
             have: dict[int, dict[int, tuple[int, int]]] = {}
-            for note_id, ord_, card_id, deck_id in Card.objects.filter(
-                note_id__in=[note.pk for note, _ in kept]
-            ).values_list("note_id", "ord", "id", "deck_id"):
-                have.setdefault(note_id, {})[ord_] = (card_id, deck_id)
-            for note, cards in kept:
-                own = have.get(note.pk, {})
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT note_id, ord, id, deck_id FROM flashcards_card "
+                    f"WHERE note_id IN ({', '.join(['%s'] * len(kept))})",
+                    [note_id for note_id, _ in kept],
+                )
+                for note_id, ord_, card_id, deck_id in cursor.fetchall():
+                    have.setdefault(note_id, {})[ord_] = (card_id, deck_id)
+            for note_id, cards in kept:
+                own = have.get(note_id, {})
                 for card in cards:
-                    if card.ord in own:
-                        card_id, deck_id = own[card.ord]
-                        self._remember(card, card_id, deck_id, existed=True)
+                    if card[2] in own:
+                        card_map[card[0]] = (*own[card[2]], True)
                     else:
-                        add_card(note.pk, card)
-        returned = self.card_rows.insert(card_rows, returning=("id", "note_id", "ord", "deck_id"))
+                        new_cards.append((note_id, card))
+        for card_id, (note_id, (anki_card_id, anki_deck_id, ord_)) in zip(
+            new_ids(Card, len(new_cards)), new_cards, strict=True
+        ):
+            deck_pk = deck_pks.get(anki_deck_id, fallback)
+            card_rows.append((card_id, note_id, deck_pk, ord_, anki_card_id))
+            card_map[anki_card_id] = (card_id, deck_pk, False)
+        self.note_rows.insert(note_rows)
+        self.report.notes_added += len(note_rows)
+        if changed:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE flashcards_note SET flds = %s, tags = %s, sort_value = %s, "
+                    "first_field = %s, modified = %s WHERE id = %s",
+                    changed,
+                )
+        self.card_rows.insert(card_rows)
         self.report.cards += len(card_rows)
-        for card_id, note_id, ord_, deck_id in returned:
-            self._remember(incoming[(note_id, ord_)], card_id, deck_id, existed=False)
-
-    def _remember(self, card: PackageCard, card_id: int, deck_id: int, *, existed: bool) -> None:
-        self.card_map[card.anki_id] = (card_id, deck_id, existed)
-        if self.has_scheduling and (card.type != NEW or card.queue != 0 or card.flags & 7):
-            self.scheduled[card.anki_id] = card
 
     # --- review history and scheduling --------------------------------------------
 
@@ -611,52 +663,85 @@ class _PackageImport:
             "interval_days",
             "last_interval_days",
             "anki_id",
+            "deck_id",
+            "was_new",
         ]
-        with_deck = _model_has(ReviewLog, "deck")
-        with_was_new = _model_has(ReviewLog, "was_new")
-        columns += ["deck_id"] * with_deck + ["was_new"] * with_was_new
-        inserter = BulkInserter(ReviewLog, columns)
-        histories: dict[int, list[PackageReview]] = {}
+        inserter: BulkInserter | None = BulkInserter(ReviewLog, columns)
+        if self.sql is not None and self.sql.reviews_are_plain():
+            self.report.reviews += self.sql.copy_reviews(
+                learner_pk=user.pk,
+                reviews=inserter,
+                kind_cap=ReviewLog.KIND_MANUAL,
+                last_millisecond=_LAST_MILLISECOND,
+            )
+            inserter = None
+        histories = self._read_reviews(inserter, have_review)
+        self._create_states(have_state, histories)
+
+    def _read_reviews(
+        self, inserter: BulkInserter | None, have_review: set[tuple[int, int]]
+    ) -> dict[int, list[tuple[int, int]]]:
+        """Each imported card's reviews since it was last forgotten, as (revlog id, rating),
+        by package card id; with `inserter`, the reviews are written too."""
+        histories: dict[int, list[tuple[int, int]]] = {}
+        card_map = self.card_map
+        user_pk = self.user.pk
+        kind_cap = ReviewLog.KIND_MANUAL
         pending: list[tuple] = []
-        for review in self.package.reviews():
-            mapped = self.card_map.get(review.card_id)
+        for (
+            revlog_id,
+            anki_card_id,
+            ease,
+            interval,
+            last_interval,
+            duration,
+            kind,
+        ) in self.package.reviews():
+            mapped = card_map.get(anki_card_id)
             if mapped is None:
                 continue
-            card_id, deck_id, _ = mapped
-            if review.ease == 0 and review.kind == 4 and review.interval == 0:
+            if ease == 0 and kind == 4 and interval == 0:
                 # "Forget": the history before it no longer counts for the memory state.
-                histories.pop(review.card_id, None)
+                histories.pop(anki_card_id, None)
                 continue
-            if not 1 <= review.ease <= 4:
+            if not 1 <= ease <= 4:
                 continue
-            history = histories.setdefault(review.card_id, [])
-            history.append(review)
-            if (card_id, review.anki_id) in have_review:
+            if not 0 <= revlog_id <= _LAST_MILLISECOND:
+                self.count("bad_review_time")
                 continue
-            row = [
-                user.pk,
-                card_id,
-                _review_uuid(card_id, review.anki_id),
-                review.ease,
-                min(max(review.kind, 0), ReviewLog.KIND_MANUAL),
-                datetime.fromtimestamp(review.anki_id / 1000, UTC),
-                min(review.duration_ms, 2**31 - 1),
-                max(review.interval, 0),
-                max(review.last_interval, 0),
-                review.anki_id,
-            ]
-            if with_deck:
-                row.append(deck_id)
-            if with_was_new:
-                row.append(len(history) == 1 and review.kind == 0)
-            pending.append(row)
-            if len(pending) >= 5000:
+            history = histories.get(anki_card_id)
+            if history is None:
+                history = histories[anki_card_id] = []
+            history.append((revlog_id, ease))
+            if inserter is None:
+                continue
+            card_id, deck_id, existed = mapped
+            if existed and (card_id, revlog_id) in have_review:
+                continue
+            pending.append(
+                (
+                    user_pk,
+                    card_id,
+                    _review_uuid(card_id, revlog_id),
+                    ease,
+                    kind if 0 <= kind <= kind_cap else (0 if kind < 0 else kind_cap),
+                    _EPOCH + timedelta(milliseconds=revlog_id),
+                    min(duration, 2**31 - 1),
+                    max(interval, 0),
+                    max(last_interval, 0),
+                    revlog_id,
+                    deck_id,
+                    len(history) == 1 and kind == 0,
+                )
+            )
+            if len(pending) >= 10_000:
                 inserter.insert(pending)
                 self.report.reviews += len(pending)
                 pending = []
-        inserter.insert(pending)
-        self.report.reviews += len(pending)
-        self._create_states(have_state, histories)
+        if inserter is not None:
+            inserter.insert(pending)
+            self.report.reviews += len(pending)
+        return histories
 
     def _parameters(self) -> list[float]:
         preset = Preset.objects.filter(owner=self.user, is_default=True).first()
@@ -668,9 +753,7 @@ class _PackageImport:
         start = self.day_starts.get(due_day)
         if start is None:
             # Noon of that day in the package's calendar, so a time zone apart still lands on it.
-            moment = datetime.fromtimestamp(
-                self.package.creation_time + due_day * 86400 + 43200, UTC
-            )
+            moment = _moment(self.package.creation_time + due_day * 86400 + 43200) or self.now
             day = self.user.study_day(moment)
             hour = self.user.day_starts_at_hour
             start = datetime(day.year, day.month, day.day, hour, tzinfo=self.user.zone)
@@ -678,16 +761,19 @@ class _PackageImport:
         return start
 
     def _create_states(
-        self, have_state: set[int], histories: dict[int, list[PackageReview]]
+        self, have_state: set[int], histories: dict[int, list[tuple[int, int]]]
     ) -> None:
         states: list[_State] = []
         needs_history: list[tuple[_State, list[tuple[int, int]]]] = []
         needs_sm2: list[tuple[_State, PackageCard]] = []
-        for anki_card_id, card in self.scheduled.items():
-            card_id, deck_id, _ = self.card_map[anki_card_id]
+        for card in self.package.studied_cards():
+            mapped = self.card_map.get(card.anki_id)
+            if mapped is None:
+                continue
+            card_id, deck_id, _ = mapped
             if card_id in have_state:
                 continue
-            history = histories.get(anki_card_id, [])
+            history = histories.get(card.anki_id, [])
             state = _State(
                 card_id=card_id,
                 deck_id=deck_id,
@@ -764,31 +850,34 @@ class _PackageImport:
         state: _State,
         card: PackageCard,
         data: dict[str, Any],
-        history: list[PackageReview],
+        history: list[tuple[int, int]],
     ) -> None:
         learning = state.state in (LEARNING, RELEARNING)
         if learning and card.due >= _EPOCH_DUE:
-            state.due = datetime.fromtimestamp(card.due, UTC)
+            state.due = _moment(card.due) or self.now
         else:
             state.due = self._day_start(card.due)
         if learning:
             steps = _LEARNING_STEPS if state.state == LEARNING else _RELEARNING_STEPS
             state.step = max(0, min(steps - 1, steps - card.left % 1000))
         last_review = data.get("lrt")
-        if isinstance(last_review, int | float) and last_review > 0:
-            state.last_review = datetime.fromtimestamp(last_review, UTC)
+        if isinstance(last_review, int | float) and last_review > 0 and _moment(last_review):
+            state.last_review = _moment(last_review)
         elif history:
-            state.last_review = datetime.fromtimestamp(history[-1].anki_id / 1000, UTC)
+            state.last_review = _EPOCH + timedelta(milliseconds=history[-1][0])
         elif state.state == REVIEW and state.due is not None:
-            state.last_review = state.due - timedelta(days=max(card.interval, 0))
+            days = min(max(card.interval, 0), _LONGEST_INTERVAL)
+            state.last_review = state.due - timedelta(days=days)
 
-    def _history_deltas(self, history: list[PackageReview]) -> list[tuple[int, int]]:
+    def _history_deltas(self, history: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """(rating, days since the previous review) in the learner's study days."""
         reviews: list[tuple[int, int]] = []
         previous = None
-        for review in history:
-            day = self.user.study_day(datetime.fromtimestamp(review.anki_id / 1000, UTC))
-            reviews.append((review.ease, (day - previous).days if previous else 0))
+        # User.study_day, with the zone looked up once.
+        zone, shift = self.zone, timedelta(hours=self.user.day_starts_at_hour)
+        for revlog_id, ease in history:
+            day = ((_EPOCH + timedelta(milliseconds=revlog_id)).astimezone(zone) - shift).date()
+            reviews.append((ease, (day - previous).days if previous else 0))
             previous = day
         return reviews
 
@@ -811,6 +900,19 @@ class _State:
     last_review: datetime | None = None
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Revlog ids are milliseconds since the epoch; later than 9999 is no date at all.
+_LAST_MILLISECOND = 253_402_300_799_999
+_LONGEST_INTERVAL = 36_500  # days
+
+
+def _moment(seconds: float) -> datetime | None:
+    """Seconds since the epoch as a datetime, None for a time no calendar holds."""
+    if not 0 <= seconds <= _LAST_MILLISECOND // 1000:
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def _review_uuid(card_id: int, revlog_id: int) -> uuid.UUID:
     """ReviewLog.review_id of an imported review: the same review always gets the same id."""
     return uuid.UUID(int=((card_id & _MASK64) << 64) | (revlog_id & _MASK64))
@@ -819,15 +921,41 @@ def _review_uuid(card_id: int, revlog_id: int) -> uuid.UUID:
 _MASK64 = (1 << 64) - 1
 
 
+def _derived_columns(flds: str, tags: str, sort_field: int) -> tuple[str, str, str]:
+    """A new note's sort_value, first_field and tags, from the package's fields and tags."""
+    first = _plain_field(flds, 0)
+    return (_plain_field(flds, sort_field) if sort_field else first), first, _format_tags(tags)
+
+
+def _plain_field(flds: str, index: int) -> str:
+    """Note.sort_value / first_field: the plain text of field `index` (the last field if
+    there are fewer), cut to 255 characters."""
+    if not index:
+        return _plain(flds.partition("\x1f")[0])[:255]
+    values = flds.split("\x1f")
+    return _plain(values[min(index, len(values) - 1)])[:255]
+
+
+_TAG = re.compile(r"<[^>]*>", re.S)
+_LINE_BREAK = re.compile(r"<br\s*/?>|<div>", re.I)
+
+
 def _plain(text: str) -> str:
-    """flashcards.text.strip_html, with a shortcut for text that has no markup."""
-    if "<" in text or "&" in text or "[" in text:
+    """flashcards.text.strip_html, done quicker for the usual field: markup with no
+    comments, style, script, sound tags or entities needs only its tags removed (line
+    breaks becoming spaces) and its spaces folded."""
+    if "<" not in text and "&" not in text and "[" not in text:
+        return " ".join(text.split())
+    if "&" in text or "[sound:" in text or "<!--" in text or "<s" in text or "<S" in text:
         return strip_html(text)
-    return " ".join(text.split())
+    if "<b" in text or "<B" in text or "<d" in text or "<D" in text:
+        text = _LINE_BREAK.sub(" ", text)
+    return " ".join(_TAG.sub("", text).split())
 
 
-def _format_tags(tags: list[str]) -> str:
-    """flashcards.models.format_tags for tags already split: first spelling of each wins."""
+def _format_tags(text: str) -> str:
+    """flashcards.models.format_tags for a package's tags: first spelling of each wins."""
+    tags = text.split()
     if not tags:
         return ""
     if len(tags) == 1 or len({tag.lower() for tag in tags}) == len(tags):

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
-from django.db.models import FilteredRelation, Min, Q
+from django.db.models import FilteredRelation, Min, Q, QuerySet
 from django.utils import timezone
 
 from flashcards.models import FIELD_SEPARATOR, Card, NoteType
@@ -36,6 +36,10 @@ FORMATS = {
 ROWS_PER_FETCH = 5000
 # An Excel sheet holds 1,048,576 rows; the header takes one. Longer tables go on to more sheets.
 XLSX_ROWS_PER_SHEET = 1_048_575
+# Excel files up to this many rows are built during the request (openpyxl: ~10 s);
+# bigger ones in the background.
+XLSX_IN_REQUEST_ROWS = 50_000
+PROGRESS_EVERY = 5000
 STATE_NAMES = {value: str(label).lower() for value, label in CardState.STATE_CHOICES}
 RATING_NAMES = {value: str(label) for value, label in ReviewLog.RATING_CHOICES}
 CARD_COLUMNS_BEFORE = ["card_id", "note_id", "deck", "note_type", "card_type"]
@@ -85,16 +89,25 @@ def _card_type_name(note_type: NoteType, ord_: int) -> str:
     return templates[ord_]["name"] if ord_ < len(templates) else f"Card {ord_ + 1}"
 
 
+def _cards(scope: StatsScope) -> QuerySet[Card]:
+    """The cards in scope, each joined to the learner's own state as `own_state`."""
+    return Card.objects.annotate(
+        own_state=FilteredRelation("states", condition=Q(states__learner=scope.learner))
+    ).filter(scope.card_filter("own_state"))
+
+
+def count_rows(dataset: str, scope: StatsScope) -> int:
+    if dataset == "cards":
+        return _cards(scope).count()
+    if dataset == "reviews":
+        return scope.reviews().count()
+    raise ValueError(f"Unknown dataset {dataset!r}")
+
+
 def cards_table(scope: StatsScope, now: datetime | None = None) -> Table:
     """Every card in scope with its fields, tags, deck and the learner's FSRS state."""
     now = now or timezone.now()
-    cards = (
-        Card.objects.annotate(
-            own_state=FilteredRelation("states", condition=Q(states__learner=scope.learner))
-        )
-        .filter(scope.card_filter("own_state"))
-        .annotate(recall=scope.curves.recall(now, prefix="own_state__"))
-    )
+    cards = _cards(scope).annotate(recall=scope.curves.recall(now, prefix="own_state__"))
     note_types = list(
         NoteType.objects.filter(pk__in=cards.values("note__note_type_id")).order_by("name", "pk")
     )
@@ -252,8 +265,11 @@ def json_chunks(table: Table) -> Iterator[str]:
     yield "".join(batch)
 
 
-def write_xlsx(table: Table, out: IO[bytes]) -> int:
-    """The table as an Excel workbook (more sheets past Excel's row limit). Returns rows."""
+def write_xlsx(table: Table, out: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
+    """The table as an Excel workbook (more sheets past Excel's row limit). Returns rows.
+
+    openpyxl writes some 5,000 rows a second, so big tables go to a background job
+    (stats.services), which follows along through `progress(rows so far)`."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -284,6 +300,8 @@ def write_xlsx(table: Table, out: IO[bytes]) -> int:
             sheet = new_sheet(count // XLSX_ROWS_PER_SHEET + 1)
         sheet.append([cell_value(value) for value in row])
         count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
     if sheet is None:
         new_sheet(1)
     book.save(out)

@@ -38,7 +38,6 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Floor, Greatest, Least, Ln, Power
-from django.db.models.lookups import LessThan
 
 from reviews import scheduling
 from stats.days import DAY_SECONDS, OffsetSpan
@@ -205,18 +204,15 @@ class Curves:
         return Case(*whens, default=build(self.default), output_field=FloatField())
 
 
-def log2_bucket(days: Combinable, last: int) -> Case:
+def log2_bucket(days: Combinable, last: int) -> Least:
     """Days as 0 (under a day), 1 (from 1 to 2), 2 (2 to 4), 3 (4 to 8)... up to `last`.
 
-    The epsilon keeps exact powers of two (8 days) out of the bucket below, whatever
-    the last bit of ln(8) / ln(2) comes out as.
+    `days` is read once (it may be an expression): anything under a day counts as half
+    a day, whose log2 (-1) lands in bucket 0. The epsilon keeps exact powers of two
+    (8 days) out of the bucket below, whatever the last bit of ln(8) / ln(2) comes to.
     """
-    log2 = _float(Ln(days) / double(math.log(2)) + double(1e-9))
-    return Case(
-        When(LessThan(days, Value(1)), then=Value(0)),
-        default=Least(_int(Floor(log2) + Value(1)), Value(last)),
-        output_field=IntegerField(),
-    )
+    log2 = _float(Ln(Greatest(days, double(0.5))) / double(math.log(2)) + double(1e-9))
+    return Least(Greatest(_int(Floor(log2) + Value(1)), Value(0)), Value(last))
 
 
 def share_bucket(value: Combinable, buckets: int) -> Least:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from config.types import AuthedRequest
 from flashcards.rendering import render_card_html
 from reviews.selectors import get_card_for_learner
-from stats import exports
+from stats import exports, services
+from stats.models import SpreadsheetJob
 from stats.presentation import page_charts, percent
 from stats.selectors import (
     DEFAULT_RANGE,
@@ -74,20 +79,32 @@ def deck_stats(request: AuthedRequest, deck_id: int) -> HttpResponse:
     return _render(request, deck_scope(request.user, deck_id))
 
 
-def _download(scope: StatsScope, dataset: str, fmt: str) -> HttpResponse:
+def _download(request: AuthedRequest, scope: StatsScope, dataset: str, fmt: str) -> HttpResponse:
     if dataset not in exports.DATASETS or fmt not in exports.FORMATS:
         raise Http404("No such download.")
-    stem = slugify(scope.deck.full_name.replace("::", "-")) if scope.deck else "collection"
-    filename = f"{stem or 'deck'}-{dataset}-{timezone.now():%Y-%m-%d}.{fmt}"
-    table = exports.build_table(dataset, scope)
+    if fmt != "xlsx" and request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    filename = services.download_name(scope, dataset, fmt)
     if fmt == "xlsx":
+        rows = exports.count_rows(dataset, scope)
+        if rows > exports.XLSX_IN_REQUEST_ROWS:
+            # Too long to build while the browser waits: a background job, started by a
+            # button (a POST), so a link followed by a crawler never starts one.
+            if request.method == "POST":
+                job = services.start_spreadsheet_job(
+                    learner=request.user, deck=scope.deck, dataset=dataset, rows_total=rows
+                )
+                return redirect("stats:spreadsheet", job.pk)
+            context = {"scope": scope, "dataset": dataset, "rows": rows}
+            return render(request, "stats/spreadsheet_start.html", context)
         # openpyxl finishes the zip at the end: write to disk, then send the file.
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        exports.write_xlsx(table, handle)
+        exports.write_xlsx(exports.build_table(dataset, scope), handle)
         handle.seek(0)
         return FileResponse(
             handle, as_attachment=True, filename=filename, content_type=exports.FORMATS[fmt]
         )
+    table = exports.build_table(dataset, scope)
     chunks = exports.csv_chunks(table) if fmt == "csv" else exports.json_chunks(table)
     response = StreamingHttpResponse(chunks, content_type=exports.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -95,15 +112,45 @@ def _download(scope: StatsScope, dataset: str, fmt: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def collection_export(request: AuthedRequest, dataset: str, fmt: str) -> HttpResponse:
-    return _download(collection_scope(request.user), dataset, fmt)
+    return _download(request, collection_scope(request.user), dataset, fmt)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deck_export(request: AuthedRequest, deck_id: int, dataset: str, fmt: str) -> HttpResponse:
+    return _download(request, deck_scope(request.user, deck_id), dataset, fmt)
+
+
+def _job_for_user(request: AuthedRequest, job_id: int) -> SpreadsheetJob:
+    return get_object_or_404(
+        SpreadsheetJob.objects.select_related("deck"), pk=job_id, owner=request.user
+    )
 
 
 @login_required
 @require_GET
-def deck_export(request: AuthedRequest, deck_id: int, dataset: str, fmt: str) -> HttpResponse:
-    return _download(deck_scope(request.user, deck_id), dataset, fmt)
+def spreadsheet(request: AuthedRequest, job_id: int) -> HttpResponse:
+    job = _job_for_user(request, job_id)
+    template = "stats/spreadsheet.html#status" if request.htmx else "stats/spreadsheet.html"
+    context = {"job": job, "ready": services.spreadsheet_file(job) is not None}
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def spreadsheet_download(request: AuthedRequest, job_id: int) -> HttpResponse:
+    job = _job_for_user(request, job_id)
+    path = services.spreadsheet_file(job)
+    if path is None:
+        raise Http404("This file is not ready or has expired.")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type=exports.FORMATS["xlsx"],
+    )
 
 
 @login_required

@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from reviews import scheduling
 from stats import exports
+from stats.models import SpreadsheetJob
 from stats.selectors import deck_scope
+from stats.services import run_spreadsheet_job
 from tests import factories
 from tests.stats.fixture import NOW, REVIEWS, build_history
 
@@ -168,3 +170,50 @@ def test_a_long_table_continues_on_more_sheets(history, monkeypatch):
 def test_an_unknown_download_is_a_404(client_of, history):
     assert client_of.get("/stats/export/cards.parquet").status_code == 404
     assert client_of.get("/stats/export/notes.csv").status_code == 404
+
+
+def test_a_big_excel_file_is_built_in_the_background(
+    client_of, history, monkeypatch, django_capture_on_commit_callbacks, client, other_user
+):
+    monkeypatch.setattr(exports, "XLSX_IN_REQUEST_ROWS", 3)
+    url = reverse("stats:deck_export", args=[history.spanish.pk, "reviews", "xlsx"])
+    page = client_of.get(url)
+    assert page.status_code == 200
+    assert b"Build the Excel file" in page.content
+    assert not SpreadsheetJob.objects.exists()  # a GET starts nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_of.post(url)
+    job = SpreadsheetJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("stats:spreadsheet", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == SpreadsheetJob.DONE
+    assert job.rows_done == job.rows_total == SPANISH_REVIEWS
+    status = client_of.get(reverse("stats:spreadsheet", args=[job.pk]))
+    assert b"Ready." in status.content
+    download = client_of.get(reverse("stats:spreadsheet_download", args=[job.pk]))
+    assert download["Content-Disposition"].startswith('attachment; filename="spanish-reviews-')
+    assert len(_xlsx(download)) == SPANISH_REVIEWS
+    # Only its owner sees the job and its file.
+    client.force_login(other_user)
+    assert client.get(reverse("stats:spreadsheet", args=[job.pk])).status_code == 404
+    assert client.get(reverse("stats:spreadsheet_download", args=[job.pk])).status_code == 404
+
+
+def test_a_background_build_fails_cleanly_when_the_deck_is_gone(
+    client_of, history, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(exports, "XLSX_IN_REQUEST_ROWS", 3)
+    job = SpreadsheetJob.objects.create(
+        owner=history.learner, deck=None, title="Spanish", dataset="cards"
+    )
+    run_spreadsheet_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == SpreadsheetJob.FAILED
+    assert "deleted" in job.error
+    page = client_of.get(reverse("stats:spreadsheet", args=[job.pk]))
+    assert b"deleted" in page.content
+
+
+def test_csv_and_json_downloads_answer_only_get(client_of):
+    assert client_of.post(reverse("stats:export", args=["cards", "csv"])).status_code == 405

@@ -70,32 +70,99 @@ def _short(day_number: int) -> str:
     return f"{day.day} {day:%b}"
 
 
+# Past this many days a bar is a week, so a year's chart stays readable (53 bars, not 365).
+DAILY_BARS_UP_TO = 120
+
+
+def _bins(days: int) -> int:
+    return 1 if days <= DAILY_BARS_UP_TO else 7
+
+
+def _binned(values: list[int] | tuple[int, ...], size: int) -> list[int]:
+    return [sum(values[start : start + size]) for start in range(0, len(values), size)]
+
+
 def forecast_chart(page: StatsPage) -> Chart:
-    per_day = page.forecast.per_day
-    labels = ["Today", "Tomorrow"] + [
-        _short(page.today_number + offset) for offset in range(2, len(per_day))
-    ]
-    total = sum(per_day)
+    per_day = list(page.forecast.per_day)
+    size = _bins(len(per_day))
+    values = _binned(per_day, size)
+    if size == 1:
+        labels = ["Today", "Tomorrow"] + [
+            _short(page.today_number + offset) for offset in range(2, len(per_day))
+        ]
+    else:
+        labels = [_short(page.today_number + start) for start in range(0, len(per_day), size)]
+    unit = "day" if size == 1 else "week"
     svg = bar_chart_svg(
         chart_id="forecast",
-        title=f"Cards due per day, the next {RANGE_LABELS[page.range_key]}",
+        title=f"Cards due per {unit}, the next {RANGE_LABELS[page.range_key]}",
         description=(
-            f"{total:,} cards due in the next {len(per_day)} days; "
+            f"{sum(per_day):,} cards due in the next {len(per_day)} days; "
             f"{page.forecast.today:,} today (with {page.forecast.overdue:,} overdue), "
-            f"{page.forecast.tomorrow:,} tomorrow, busiest day {max(per_day, default=0):,}."
+            f"{page.forecast.tomorrow:,} tomorrow, busiest {unit} {max(values, default=0):,}."
         ),
         labels=labels,
-        series=[Series("Due", per_day, "fill-due")],
+        series=[Series("Due", values, "fill-due")],
         unit="cards",
-        label_every=_label_every(len(per_day)),
+        label_every=_label_every(len(values)),
     )
-    return Chart(
-        svg, ["Day", "Cards due"], [[lab, f"{n:,}"] for lab, n in zip(labels, per_day, strict=True)]
-    )
+    heading = "Day" if size == 1 else "Week from"
+    rows = [[label, f"{n:,}"] for label, n in zip(labels, values, strict=True)]
+    return Chart(svg, [heading, "Cards due"], rows)
 
 
 def _label_every(count: int) -> int:
     return 1 if count <= 12 else 7 if count <= 120 else 30
+
+
+def reviews_chart(page: StatsPage) -> Chart:
+    kinds = [
+        kind for kind in KIND_NAMES if any(counts.get(kind) for _, counts in page.per_day)
+    ] or [ReviewLog.KIND_REVIEW]
+    days = len(page.per_day)
+    size = _bins(days)
+    # Bins end today: the oldest one may be shorter.
+    first_bin = days % size or size
+    starts = [0, *range(first_bin, days, size)]
+    ends = [*starts[1:], days]
+    labels = [_short(page.per_day[start][0]) for start in starts]
+
+    def per_bin(values: list[int]) -> list[int]:
+        return [sum(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+
+    series = [
+        Series(
+            KIND_NAMES[kind],
+            per_bin([counts.get(kind, 0) for _, counts in page.per_day]),
+            KIND_CLASSES[kind],
+        )
+        for kind in kinds
+    ]
+    daily_totals = [sum(counts.values()) for _, counts in page.per_day]
+    totals = per_bin(daily_totals)
+    seconds = per_bin(page.per_day_seconds)
+    days_studied = sum(1 for total in daily_totals if total)
+    unit = "day" if size == 1 else "week"
+    svg = bar_chart_svg(
+        chart_id="reviews",
+        title=f"Reviews per {unit} by kind, the last {RANGE_LABELS[page.range_key]}",
+        description=(
+            f"{sum(totals):,} reviews on {days_studied} of {days} days: "
+            + ", ".join(f"{sum(s.values):,} {s.name.lower()}" for s in series)
+            + "."
+        ),
+        labels=labels,
+        series=series,
+        unit="reviews",
+        label_every=_label_every(len(labels)),
+    )
+    rows = [
+        [label, *(f"{s.values[i]:,}" for s in series), f"{totals[i]:,}", _minutes(seconds[i])]
+        for i, label in enumerate(labels)
+        if totals[i]
+    ]
+    heading = "Day" if size == 1 else "Week from"
+    return Chart(svg, [heading, *(s.name for s in series), "Total", "Time"], rows)
 
 
 def heatmap_chart(page: StatsPage) -> Chart:
@@ -121,47 +188,6 @@ def heatmap_chart(page: StatsPage) -> Chart:
         last_day=page.today_date,
     )
     return Chart(svg)
-
-
-def reviews_chart(page: StatsPage) -> Chart:
-    kinds = [
-        kind for kind in KIND_NAMES if any(counts.get(kind) for _, counts in page.per_day)
-    ] or [ReviewLog.KIND_REVIEW]
-    labels = [_short(number) for number, _ in page.per_day]
-    series = [
-        Series(
-            KIND_NAMES[kind],
-            [counts.get(kind, 0) for _, counts in page.per_day],
-            KIND_CLASSES[kind],
-        )
-        for kind in kinds
-    ]
-    totals = [sum(counts.values()) for _, counts in page.per_day]
-    days_studied = sum(1 for total in totals if total)
-    svg = bar_chart_svg(
-        chart_id="reviews",
-        title=f"Reviews per day by kind, the last {RANGE_LABELS[page.range_key]}",
-        description=(
-            f"{sum(totals):,} reviews on {days_studied} of {len(totals)} days: "
-            + ", ".join(f"{sum(s.values):,} {s.name.lower()}" for s in series)
-            + "."
-        ),
-        labels=labels,
-        series=series,
-        unit="reviews",
-        label_every=_label_every(len(labels)),
-    )
-    rows = [
-        [
-            label,
-            *(f"{s.values[i]:,}" for s in series),
-            f"{totals[i]:,}",
-            _minutes(page.per_day_seconds[i]),
-        ]
-        for i, label in enumerate(labels)
-        if totals[i]
-    ]
-    return Chart(svg, ["Day", *(s.name for s in series), "Total", "Time"], rows)
 
 
 def _minutes(seconds: int) -> str:

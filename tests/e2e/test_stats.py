@@ -29,6 +29,8 @@ def _log_in(page) -> None:
 def _close_up(page, selector: str, name: str) -> None:
     """A screenshot of one part of the page at full size, to look at the charts' details."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The sticky top bar would cover the part scrolled into view.
+    page.locator(".topbar").evaluate("bar => { bar.style.position = 'static'; }")
     page.locator(selector).first.screenshot(path=str(ARTIFACTS / f"test_stats__{name}.png"))
 
 
@@ -59,6 +61,7 @@ def test_a_learner_reads_their_statistics(page, shot):
     page.locator("#hours-heading + figure summary").click()
     expect(page.locator("#hours-heading + figure table")).to_be_visible()
     shot("collection-year")
+    _close_up(page, "section[aria-labelledby=reviews-heading]", "reviews-year")
 
     page.goto(f"/decks/{deck.pk}/")
     page.click(".page-head >> text=Stats")

@@ -76,5 +76,14 @@ def fill_history(learner: User, deck: Deck, *, cards: int, now: datetime, seed: 
                 lapses=lapses, suspended=index % 37 == 0,
             )
         )  # fmt: skip
+    # And a short session earlier today.
+    for minutes, card in enumerate(card_rows[:15]):
+        logs.append(
+            ReviewLog(
+                learner=learner, card=card, deck=deck, rating=1 if minutes % 6 == 0 else 3,
+                kind=ReviewLog.KIND_REVIEW, reviewed_at=now - timedelta(minutes=minutes + 1),
+                duration_ms=rng.randint(3000, 9000), last_interval_days=rng.randint(2, 60),
+            )
+        )  # fmt: skip
     CardState.objects.bulk_create(states)
     ReviewLog.objects.bulk_create(logs, batch_size=1000)

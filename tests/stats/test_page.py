@@ -102,3 +102,19 @@ def test_value_axes_step_in_whole_numbers_for_counts():
     assert nice_axis(3) == (3, 1)
     assert nice_axis(1234) == (1500, 500)
     assert nice_axis(0.37, whole=False) == pytest.approx((0.4, 0.1))
+
+
+def test_a_years_charts_have_a_bar_per_week(owner, owner_client):
+    deck = factories.make_deck(owner, "French")
+    fill_history(owner, deck, cards=40, now=timezone.now())
+    response = owner_client.get(reverse("stats:deck", args=[deck.pk]) + "?range=year")
+    charts = response.context["charts"]
+    page = response.context["page"]
+    reviews_svg = str(charts["reviews"].svg)
+    assert "Reviews per week by kind" in reviews_svg
+    assert len(charts["reviews"].rows) <= 53
+    total = sum(int(row[-2].replace(",", "")) for row in charts["reviews"].rows)
+    assert total == sum(sum(kinds.values()) for _, kinds in page.per_day)
+    forecast_rows = charts["forecast"].rows
+    assert len(forecast_rows) == 53
+    assert sum(int(n.replace(",", "")) for _, n in forecast_rows) == sum(page.forecast.per_day)

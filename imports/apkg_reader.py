@@ -720,7 +720,7 @@ class AnkiPackage:
         "CASE WHEN ifnull(cast(odid AS INTEGER), 0) != 0 THEN ifnull(cast(odid AS INTEGER), 0) "
         "ELSE ifnull(cast(did AS INTEGER), 0) END"
     )
-    _CARD_STUDIED = (
+    CARD_STUDIED = (
         "(ifnull(cast(type AS INTEGER), 0) != 0 OR ifnull(cast(queue AS INTEGER), 0) != 0 "
         "OR ifnull(cast(flags AS INTEGER), 0) & 7 != 0)"
     )
@@ -750,8 +750,8 @@ class AnkiPackage:
                 pending = next(cards, None)
             yield note_id, guid, mid, tags, flds, own
 
-    def studied_cards(self) -> Iterator[PackageCard]:
-        """The cards with any scheduling (not new, or suspended, buried or flagged)."""
+    def studied_card_columns(self) -> str:
+        """The SELECT list of a studied card (see `studied_card`), for a query on `cards`."""
         data_column = "data" if "data" in self._columns("cards") else "''"
         numbers = ", ".join(
             f"ifnull(cast({name} AS INTEGER), 0)"
@@ -760,19 +760,24 @@ class AnkiPackage:
                 "lapses", "left", "odue", "odid", "flags",
             )
         )  # fmt: skip
-        sql = (
-            f"SELECT {self._CARD_HOME}, {numbers}, {data_column} FROM cards "
-            f"WHERE {self._CARD_STUDIED}"
-        )
+        return f"{self._CARD_HOME}, {numbers}, {data_column}"
+
+    @staticmethod
+    def studied_card(row: tuple) -> PackageCard:
+        (did, cid, nid, ord_, type_, queue, due, ivl, factor, reps, lapses, left) = row[:12]
+        odue, odid, flags, data = row[12:16]
+        if odid:  # in a filtered deck: due as it was back home
+            due = odue
+        return PackageCard(
+            cid, nid, did, ord_, type_, queue, due, ivl, factor, reps, lapses, left, flags,
+            data if type(data) is str else _text(data),
+        )  # fmt: skip
+
+    def studied_cards(self) -> Iterator[PackageCard]:
+        """The cards with any scheduling (not new, or suspended, buried or flagged)."""
+        sql = f"SELECT {self.studied_card_columns()} FROM cards WHERE {self.CARD_STUDIED}"
         for row in self._fetch(sql):
-            (did, cid, nid, ord_, type_, queue, due, ivl, factor, reps, lapses, left) = row[:12]
-            odue, odid, flags, data = row[12:]
-            if odid:  # in a filtered deck: due as it was back home
-                due = odue
-            yield PackageCard(
-                cid, nid, did, ord_, type_, queue, due, ivl, factor, reps, lapses, left, flags,
-                data if type(data) is str else _text(data),
-            )  # fmt: skip
+            yield self.studied_card(row)
 
     def reviews(self) -> Iterator[tuple[int, int, int, int, int, int, int]]:
         """The review log in card order, oldest first for each card, as tuples of (id in

@@ -17,6 +17,7 @@ How a package meets what is already there:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import html
 import logging
@@ -24,11 +25,10 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -126,7 +126,11 @@ def import_package(
         except ValidationError as exc:
             raise ImportError_(exc.messages[0]) from None
     journal = _BlobJournal()
-    with open_package(path, reader_limits()) as package, _fast_path(package) as sql:
+    with (
+        _no_cycle_collection(),
+        open_package(path, reader_limits()) as package,
+        _fast_path(package) as sql,
+    ):
         try:
             with transaction.atomic():
                 report = _PackageImport(
@@ -141,6 +145,19 @@ def import_package(
             journal.remove_orphans()
             raise
     return report
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused: an import makes hundreds of thousands of tuples,
+    none in a cycle, and the collector would otherwise keep walking them all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -450,7 +467,6 @@ class _PackageImport:
         if sql is not None and (self.renames or not sql.notes_are_plain()):
             sql = self.sql = None
         rows = self.package.notes()
-        copied_cards = 0
         if sql is not None:
             copied = sql.copy_plain_notes(
                 owner_pk=self.user.pk,
@@ -463,10 +479,10 @@ class _PackageImport:
                 first_card_id=first_free_id(Card),
                 derive=_derived_columns,
             )
-            self.card_map.update(sql.card_map())
-            copied_cards = len(self.card_map)
+            # The copied cards stay in SQL (the review log is copied by card there, too):
+            # self.card_map holds the Python path's.
             self.report.notes_added += copied
-            self.report.cards += copied_cards
+            self.report.cards += sql.copied_cards()
             self.tick(copied)
             rows = sql.odd_notes()
         batch: list[tuple] = []
@@ -481,7 +497,7 @@ class _PackageImport:
             self._import_batch(batch)
             self.tick(len(batch))
         if sql is not None:
-            sql.add_cards(list(islice(self.card_map.items(), copied_cards, None)))
+            sql.add_cards(list(self.card_map.items()))
 
     def _prepare(
         self, mid: int, guid: str, flds: str, cards: list[tuple[int, int, int]]
@@ -666,25 +682,47 @@ class _PackageImport:
             "deck_id",
             "was_new",
         ]
-        inserter: BulkInserter | None = BulkInserter(ReviewLog, columns)
-        if self.sql is not None and self.sql.reviews_are_plain():
-            self.report.reviews += self.sql.copy_reviews(
+        inserter = BulkInserter(ReviewLog, columns)
+        sql = self.sql
+        if sql is not None and sql.reviews_are_plain():
+            self.report.reviews += sql.copy_reviews(
                 learner_pk=user.pk,
                 reviews=inserter,
                 kind_cap=ReviewLog.KIND_MANUAL,
                 last_millisecond=_LAST_MILLISECOND,
             )
-            inserter = None
-        histories = self._read_reviews(inserter, have_review)
-        self._create_states(have_state, histories)
+            self.count("bad_review_time", sql.bad_review_times(_LAST_MILLISECOND))
+            # Only the studied cards' histories are wanted now, for their states.
+            studied = list(sql.studied_cards())
+            histories = self._read_reviews(
+                sql.studied_reviews(_LAST_MILLISECOND),
+                {card.anki_id: mapped for card, mapped in studied},
+                None,
+                have_review,
+            )
+        else:
+            if sql is not None:
+                self.card_map.update(sql.copied_card_map())
+            card_map = self.card_map
+            histories = self._read_reviews(self.package.reviews(), card_map, inserter, have_review)
+            studied = [
+                (card, card_map[card.anki_id])
+                for card in self.package.studied_cards()
+                if card.anki_id in card_map
+            ]
+        self._create_states(have_state, histories, studied)
 
     def _read_reviews(
-        self, inserter: BulkInserter | None, have_review: set[tuple[int, int]]
+        self,
+        reviews: Iterable[tuple[int, int, int, int, int, int, int]],
+        card_map: dict[int, tuple[int, int, bool]],
+        inserter: BulkInserter | None,
+        have_review: set[tuple[int, int]],
     ) -> dict[int, list[tuple[int, int]]]:
         """Each imported card's reviews since it was last forgotten, as (revlog id, rating),
-        by package card id; with `inserter`, the reviews are written too."""
+        by package card id; with `inserter`, the reviews are written too. `reviews` are
+        as AnkiPackage.reviews() gives them."""
         histories: dict[int, list[tuple[int, int]]] = {}
-        card_map = self.card_map
         user_pk = self.user.pk
         kind_cap = ReviewLog.KIND_MANUAL
         pending: list[tuple] = []
@@ -696,7 +734,7 @@ class _PackageImport:
             last_interval,
             duration,
             kind,
-        ) in self.package.reviews():
+        ) in reviews:
             mapped = card_map.get(anki_card_id)
             if mapped is None:
                 continue
@@ -756,21 +794,23 @@ class _PackageImport:
             moment = _moment(self.package.creation_time + due_day * 86400 + 43200) or self.now
             day = self.user.study_day(moment)
             hour = self.user.day_starts_at_hour
-            start = datetime(day.year, day.month, day.day, hour, tzinfo=self.user.zone)
-            self.day_starts[due_day] = start
+            start = datetime(day.year, day.month, day.day, hour, tzinfo=self.zone)
+            # Kept in UTC: the same instant, and quicker to hash and to store.
+            start = self.day_starts[due_day] = start.astimezone(UTC)
         return start
 
     def _create_states(
-        self, have_state: set[int], histories: dict[int, list[tuple[int, int]]]
+        self,
+        have_state: set[int],
+        histories: dict[int, list[tuple[int, int]]],
+        studied: Iterable[tuple[PackageCard, tuple[int, int, bool]]],
     ) -> None:
+        """Card states of the imported studied cards, each with its (Card pk, deck pk,
+        whether it was here before)."""
         states: list[_State] = []
         needs_history: list[tuple[_State, list[tuple[int, int]]]] = []
         needs_sm2: list[tuple[_State, PackageCard]] = []
-        for card in self.package.studied_cards():
-            mapped = self.card_map.get(card.anki_id)
-            if mapped is None:
-                continue
-            card_id, deck_id, _ = mapped
+        for card, (card_id, deck_id, _) in studied:
             if card_id in have_state:
                 continue
             history = histories.get(card.anki_id, [])
@@ -924,7 +964,16 @@ _MASK64 = (1 << 64) - 1
 def _derived_columns(flds: str, tags: str, sort_field: int) -> tuple[str, str, str]:
     """A new note's sort_value, first_field and tags, from the package's fields and tags."""
     first = _plain_field(flds, 0)
-    return (_plain_field(flds, sort_field) if sort_field else first), first, _format_tags(tags)
+    formatted = _TAGS_SEEN.get(tags)
+    if formatted is None:
+        if len(_TAGS_SEEN) > 10_000:
+            _TAGS_SEEN.clear()
+        formatted = _TAGS_SEEN[tags] = _format_tags(tags)
+    return (_plain_field(flds, sort_field) if sort_field else first), first, formatted
+
+
+# A package's notes mostly share a few sets of tags: each is formatted once.
+_TAGS_SEEN: dict[str, str] = {}
 
 
 def _plain_field(flds: str, index: int) -> str:
@@ -946,9 +995,12 @@ def _plain(text: str) -> str:
     breaks becoming spaces) and its spaces folded."""
     if "<" not in text and "&" not in text and "[" not in text:
         return " ".join(text.split())
-    if "&" in text or "[sound:" in text or "<!--" in text or "<s" in text or "<S" in text:
+    if "&" in text or "[sound:" in text or "<!--" in text:
         return strip_html(text)
-    if "<b" in text or "<B" in text or "<d" in text or "<D" in text:
+    lower = text.lower()
+    if "<s" in lower:  # style or script, perhaps
+        return strip_html(text)
+    if "<br" in lower or "<div>" in lower:
         text = _LINE_BREAK.sub(" ", text)
     return " ".join(_TAG.sub("", text).split())
 

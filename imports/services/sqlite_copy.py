@@ -34,7 +34,7 @@ from django.db import connection
 
 from flashcards.models import NoteType
 from flashcards.services.notes import MAX_FIELD_LENGTH
-from imports.apkg_reader import AnkiPackage, CorruptPackage
+from imports.apkg_reader import AnkiPackage, CorruptPackage, PackageCard
 from imports.bulk import BulkInserter
 
 SCHEMA = "deckhand_package"
@@ -298,14 +298,27 @@ class SqliteCopy:
                     pending = next(cards, None)
                 yield note_id, guid, mid, tags, flds, own
 
-    def card_map(self) -> dict[int, tuple[int, int, bool]]:
+    def copied_cards(self) -> int:
+        return self._scalar(f"SELECT count(*) FROM {_T}_cards")
+
+    def copied_card_map(self) -> dict[int, tuple[int, int, bool]]:
         """Package card id -> (Card pk, deck pk, False) of the cards copied."""
         return {
             anki_id: (card_id, deck_id, False)
             for anki_id, card_id, deck_id in self._rows(
-                f"SELECT anki_id, card_id, deck_id FROM {_T}_cards"
+                f"SELECT anki_id, card_id, deck_id FROM {_T}_cards WHERE NOT existed"
             )
         }
+
+    def studied_cards(self) -> Iterator[tuple[PackageCard, tuple[int, int, bool]]]:
+        """The imported cards that have been studied (AnkiPackage.studied_cards), each with
+        its (Card pk, deck pk, whether it was here before)."""
+        for row in self._rows(
+            f"""SELECT {self.package.studied_card_columns()}, k.card_id, k.deck_id, k.existed
+            FROM {_P}.cards JOIN {_T}_cards k ON k.anki_id = cards.id
+            WHERE {AnkiPackage.CARD_STUDIED}"""
+        ):
+            yield AnkiPackage.studied_card(row), (row[-3], row[-2], bool(row[-1]))
 
     def add_cards(self, entries: Sequence[tuple[int, tuple[int, int, bool]]]) -> None:
         """Cards the Python path imported or found, so their reviews are copied too."""
@@ -355,6 +368,29 @@ class SqliteCopy:
             {"learner": learner_pk, "kind_cap": kind_cap, "last": last_millisecond},
         )
         return cursor.rowcount
+
+    def bad_review_times(self, last_millisecond: int) -> int:
+        """Reviews of imported cards that copy_reviews left out for their impossible dates."""
+        return self._scalar(
+            f"""SELECT count(*) FROM {_P}.revlog r JOIN {_T}_cards k ON k.anki_id = r.cid
+            WHERE r.ease BETWEEN 1 AND 4 AND NOT r.id BETWEEN 0 AND ?""",
+            [last_millisecond],
+        )
+
+    def studied_reviews(
+        self, last_millisecond: int
+    ) -> Iterator[tuple[int, int, int, int, int, int, int]]:
+        """The review log of the imported cards that have been studied, as
+        AnkiPackage.reviews() gives it, less the reviews with impossible dates."""
+        return self._rows(
+            f"""SELECT r.id, r.cid, r.ease, r.ivl, r.lastIvl, max(r.time, 0), r.type
+            FROM {_P}.revlog r
+            JOIN {_T}_cards k ON k.anki_id = r.cid
+            JOIN (SELECT id FROM {_P}.cards WHERE {AnkiPackage.CARD_STUDIED}) c ON c.id = r.cid
+            WHERE NOT (r.ease BETWEEN 1 AND 4 AND NOT r.id BETWEEN 0 AND ?)
+            ORDER BY r.cid, r.id""",
+            [last_millisecond],
+        )
 
     # --- writing --------------------------------------------------------------------
 

@@ -1,14 +1,23 @@
 """Reads for the statistics page: every figure is a GROUP BY in the database.
 
 A page is about one learner and one scope: their whole collection, or a deck with
-its subdecks (their own, or a class deck they may study). The learner's reviews,
-a year of them, come back as one row per (study day, kind, rating, young/mature)
-and everything about reviews (today, the heatmap, reviews per day, true retention,
-answer buttons) is summed from those few thousand rows; the cards come back as
-one row per (state, suspended, due day, young/mature) and one row per
-(interval, stability, difficulty, recall) bucket. Python never loops over reviews
-or cards, only over these groups, so the page costs the same few queries at ten
-cards or a hundred thousand.
+its subdecks (their own, or a class deck they may study). It takes a fixed number of
+queries, whatever the size of the collection:
+
+- reviews per study day for a year (the heatmap): counted against each day's exact
+  bounds, from the reviewed_at index (see reviews_per_day);
+- the chosen period's reviews (a month by default, up to a year) as one row per
+  (study day, kind, rating, interval class): today, reviews per day by kind, answer
+  buttons and true retention for today, yesterday, the week and the month are summed
+  from those few thousand rows; the year's retention is one more aggregate;
+- reviews per local hour of the period;
+- the cards as one row per (due day, state, suspended, young/mature) and one row per
+  (interval, stability, difficulty, recall) bucket, recall computed in SQL;
+- the cards never studied, and the ten hardest cards twice over.
+
+Python never loops over reviews or cards, only over these groups. Days are the
+learner's study days (time zone and day-start hour, daylight saving included: see
+stats.days).
 
 What counts where:
 - Reviews belong to the deck the card was in when it was reviewed (ReviewLog.deck),

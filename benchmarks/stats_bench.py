@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -75,6 +76,7 @@ def main() -> None:
     finally:
         if not keep:
             connection.creation.destroy_test_db(name, verbosity=0)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- Data ------------------------------------------------------------------------------

@@ -52,6 +52,15 @@ def _media_map(*entries: tuple[str, int]) -> bytes:
     return zstandard.ZstdCompressor().compress(message.SerializeToString())
 
 
+@pytest.fixture(autouse=True)
+def _own_temp_and_media(tmp_path, settings, monkeypatch):
+    """This test's own temp and media folders: with two workers, the other one's
+    imports would otherwise come and go in the folders these tests watch."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def _files_under(folder: Path) -> set[str]:
     if not folder.exists():
         return set()

@@ -25,9 +25,8 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -194,14 +193,6 @@ _NOTE_MESSAGES = {
     "bad_review_time": "{n} review(s) have an impossible date; they were skipped.",
 }
 _BAD_DECK_CHARS = str.maketrans(dict.fromkeys('"\t\n\r\x1f', " "))
-
-
-def _model_has(model: type, name: str) -> bool:
-    try:
-        model._meta.get_field(name)
-    except Exception:
-        return False
-    return True
 
 
 def _clean_deck_name(name: str) -> str:
@@ -763,7 +754,7 @@ class _PackageImport:
                     _review_uuid(card_id, revlog_id),
                     ease,
                     kind if 0 <= kind <= kind_cap else (0 if kind < 0 else kind_cap),
-                    _EPOCH + timedelta(milliseconds=revlog_id),
+                    datetime.fromtimestamp(revlog_id / 1000, UTC),
                     min(duration, 2**31 - 1),
                     max(interval, 0),
                     max(last_interval, 0),
@@ -807,140 +798,106 @@ class _PackageImport:
     ) -> None:
         """Card states of the imported studied cards, each with its (Card pk, deck pk,
         whether it was here before)."""
-        states: list[_State] = []
-        needs_history: list[tuple[_State, list[tuple[int, int]]]] = []
-        needs_sm2: list[tuple[_State, PackageCard]] = []
+        # Rows as lists in _STATE_COLUMNS order (no objects: a package has many cards).
+        rows: list[list[Any]] = []
+        needs_history: list[tuple[list[Any], list[tuple[int, int]]]] = []
+        needs_sm2: list[tuple[list[Any], PackageCard]] = []
+        user_pk = self.user.pk
         for card, (card_id, deck_id, _) in studied:
             if card_id in have_state:
                 continue
-            history = histories.get(card.anki_id, [])
-            state = _State(
-                card_id=card_id,
-                deck_id=deck_id,
-                state=card.type if card.type in (NEW, LEARNING, REVIEW, RELEARNING) else NEW,
-                reps=max(card.reps, 0),
-                lapses=max(card.lapses, 0),
-                suspended=card.queue == QUEUE_SUSPENDED,
-                flag=card.flags & 7,
-            )
-            if state.state != NEW:
-                data = card.data
-                self._schedule_fields(state, card, data, history)
-                s, d = data.get("s"), data.get("d")
-                if isinstance(s, int | float) and isinstance(d, int | float) and s > 0:
-                    state.stability, state.difficulty = float(s), float(d)
-                elif history:
-                    needs_history.append((state, self._history_deltas(history)))
-                elif state.state == REVIEW:
-                    needs_sm2.append((state, card))
-            states.append(state)
+            state = card.type if card.type in (NEW, LEARNING, REVIEW, RELEARNING) else NEW
+            row = [
+                user_pk, card_id, deck_id, state, None, None, None, None, None,
+                max(card.reps, 0), max(card.lapses, 0), card.queue == QUEUE_SUSPENDED,
+                card.flags & 7, card_id,
+            ]  # fmt: skip
+            rows.append(row)
+            if state == NEW:
+                continue
+            history = histories.get(card.anki_id, ())
+            data = card.data
+            self._schedule_fields(row, card, data, history)
+            s, d = data.get("s"), data.get("d")
+            if isinstance(s, int | float) and isinstance(d, int | float) and s > 0:
+                row[_STABILITY], row[_DIFFICULTY] = float(s), float(d)
+            elif history:
+                needs_history.append((row, self._history_deltas(history)))
+            elif state == REVIEW:
+                needs_sm2.append((row, card))
         if needs_history or needs_sm2:
             parameters = self._parameters()
             results = memory_states([reviews for _, reviews in needs_history], parameters)
-            for (state, _), result in zip(needs_history, results, strict=True):
+            for (row, _), result in zip(needs_history, results, strict=True):
                 if result is not None:
-                    state.stability, state.difficulty = result
+                    row[_STABILITY], row[_DIFFICULTY] = result
             sm2 = memory_states_from_sm2(
                 [(card.ease_factor / 1000, card.interval) for _, card in needs_sm2], parameters
             )
-            for (state, _), result in zip(needs_sm2, sm2, strict=True):
-                state.stability, state.difficulty = result
-        columns = [
-            "learner_id",
-            "card_id",
-            "deck_id",
-            "state",
-            "step",
-            "stability",
-            "difficulty",
-            "due",
-            "last_review",
-            "reps",
-            "lapses",
-            "suspended",
-            "flag",
-        ]
-        with_position = _model_has(CardState, "position")
-        if with_position:
-            columns.append("position")
-        BulkInserter(CardState, columns).insert(
-            [
-                (
-                    self.user.pk,
-                    state.card_id,
-                    state.deck_id,
-                    state.state,
-                    state.step,
-                    state.stability,
-                    state.difficulty,
-                    state.due,
-                    state.last_review,
-                    state.reps,
-                    state.lapses,
-                    state.suspended,
-                    state.flag,
-                    *([state.card_id] if with_position else []),
-                )
-                for state in states
-            ]
-        )
+            for (row, _), result in zip(needs_sm2, sm2, strict=True):
+                row[_STABILITY], row[_DIFFICULTY] = result
+        BulkInserter(CardState, _STATE_COLUMNS).insert(rows)
 
     def _schedule_fields(
         self,
-        state: _State,
+        row: list[Any],
         card: PackageCard,
         data: dict[str, Any],
-        history: list[tuple[int, int]],
+        history: Sequence[tuple[int, int]],
     ) -> None:
-        learning = state.state in (LEARNING, RELEARNING)
+        """A studied card's step, due and last review, in its state row."""
+        state = row[_STATE]
+        learning = state in (LEARNING, RELEARNING)
         if learning and card.due >= _EPOCH_DUE:
-            state.due = _moment(card.due) or self.now
+            due = _moment(card.due) or self.now
         else:
-            state.due = self._day_start(card.due)
+            due = self._day_start(card.due)
+        row[_DUE] = due
         if learning:
-            steps = _LEARNING_STEPS if state.state == LEARNING else _RELEARNING_STEPS
-            state.step = max(0, min(steps - 1, steps - card.left % 1000))
+            steps = _LEARNING_STEPS if state == LEARNING else _RELEARNING_STEPS
+            row[_STEP] = max(0, min(steps - 1, steps - card.left % 1000))
         last_review = data.get("lrt")
         if isinstance(last_review, int | float) and last_review > 0 and _moment(last_review):
-            state.last_review = _moment(last_review)
+            row[_LAST_REVIEW] = _moment(last_review)
         elif history:
-            state.last_review = _EPOCH + timedelta(milliseconds=history[-1][0])
-        elif state.state == REVIEW and state.due is not None:
+            row[_LAST_REVIEW] = datetime.fromtimestamp(history[-1][0] / 1000, UTC)
+        elif state == REVIEW:
             days = min(max(card.interval, 0), _LONGEST_INTERVAL)
-            state.last_review = state.due - timedelta(days=days)
+            row[_LAST_REVIEW] = due - timedelta(days=days)
 
-    def _history_deltas(self, history: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def _history_deltas(self, history: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         """(rating, days since the previous review) in the learner's study days."""
         reviews: list[tuple[int, int]] = []
         previous = None
         # User.study_day, with the zone looked up once.
         zone, shift = self.zone, timedelta(hours=self.user.day_starts_at_hour)
+        fromtimestamp = datetime.fromtimestamp
         for revlog_id, ease in history:
-            day = ((_EPOCH + timedelta(milliseconds=revlog_id)).astimezone(zone) - shift).date()
+            day = (fromtimestamp(revlog_id / 1000, zone) - shift).date()
             reviews.append((ease, (day - previous).days if previous else 0))
             previous = day
         return reviews
 
 
-@dataclass(slots=True)
-class _State:
-    """A CardState row being put together (no model instance: imports make many)."""
+_STATE_COLUMNS = [
+    "learner_id",
+    "card_id",
+    "deck_id",
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "suspended",
+    "flag",
+    "position",
+]
+_STATE, _STEP, _STABILITY, _DIFFICULTY, _DUE, _LAST_REVIEW = 3, 4, 5, 6, 7, 8
 
-    card_id: int
-    deck_id: int
-    state: int
-    reps: int
-    lapses: int
-    suspended: bool
-    flag: int
-    step: int | None = None
-    stability: float | None = None
-    difficulty: float | None = None
-    due: datetime | None = None
-    last_review: datetime | None = None
 
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Revlog ids are milliseconds since the epoch; later than 9999 is no date at all.
 _LAST_MILLISECOND = 253_402_300_799_999
 _LONGEST_INTERVAL = 36_500  # days

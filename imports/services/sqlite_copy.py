@@ -25,6 +25,7 @@ casts every value.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager
@@ -47,7 +48,8 @@ _CARD_STATS = f"""
     FROM {_P}.cards GROUP BY nid
 """
 _HOME_DECK = "CASE WHEN c.odid != 0 THEN c.odid ELSE c.did END"
-_NO_NUL = "instr(CAST({} AS BLOB), x'00') = 0"
+# A GUID SQL can copy as it is: printable ASCII, no spaces (so nothing to trim).
+_PLAIN_GUID = re.compile(r"[!-~]{1,64}")
 
 
 def can_copy() -> bool:
@@ -125,17 +127,28 @@ class SqliteCopy:
 
     def notes_are_plain(self) -> bool:
         """Numbers stored as integers, text as text, note and card ids unique."""
-        return not self._scalar(
+        if self._scalar(
             f"""SELECT
                 EXISTS (SELECT 1 FROM {_P}.notes WHERE typeof(id) != 'integer'
                     OR typeof(mid) != 'integer' OR typeof(guid) != 'text'
                     OR typeof(flds) != 'text' OR typeof(tags) != 'text')
                 OR EXISTS (SELECT 1 FROM {_P}.cards WHERE typeof(id) != 'integer'
                     OR typeof(nid) != 'integer' OR typeof(did) != 'integer'
-                    OR typeof(odid) != 'integer' OR typeof(ord) != 'integer')
-                OR (SELECT count(*) - count(DISTINCT id) FROM {_P}.notes) != 0
-                OR (SELECT count(*) - count(DISTINCT id) FROM {_P}.cards) != 0"""
+                    OR typeof(odid) != 'integer' OR typeof(ord) != 'integer')"""
+        ):
+            return False
+        return all(
+            self._id_is_rowid(table)
+            or not self._scalar(f"SELECT count(*) - count(DISTINCT id) FROM {_P}.{table}")
+            for table in ("notes", "cards")
         )
+
+    def _id_is_rowid(self, table: str) -> bool:
+        """Whether `id` is the table's INTEGER PRIMARY KEY, so unique (as Anki makes it)."""
+        keys = list(
+            self._rows("SELECT name, type FROM pragma_table_info(?, ?) WHERE pk", [table, _P])
+        )
+        return len(keys) == 1 and keys[0][0] == "id" and keys[0][1].upper() == "INTEGER"
 
     def reviews_are_plain(self) -> bool:
         return not self._scalar(
@@ -201,31 +214,44 @@ class SqliteCopy:
             if may_have_guids
             else ""
         )
-        plain = self._rows(
-            f"""SELECT n.id, n.flds, n.tags, t.sort_field
+        # SQL picks the notes whose note type and cards fit; Python, reading each of
+        # them once, checks the rest (cheaper there) and works out the plain text of the
+        # sort and first fields and the tags. Reading also refuses text that is not UTF-8.
+        candidates = self._rows(
+            f"""SELECT n.id, n.guid, n.flds, n.tags, t.field_count, t.sort_field
             FROM {_P}.notes n
             JOIN {_T}_types t ON t.mid = n.mid
             JOIN ({_CARD_STATS}) s ON s.nid = n.id
-            WHERE length(n.guid) BETWEEN 1 AND 64
-              AND n.guid NOT GLOB '*[^!-~]*'
-              AND n.guid NOT IN (SELECT guid FROM {_P}.notes GROUP BY guid HAVING count(*) > 1)
-              AND length(n.flds) <= :max_length
-              AND length(n.flds) - length(replace(n.flds, char(31), '')) = t.field_count - 1
-              AND {_NO_NUL.format("n.guid")} AND {_NO_NUL.format("n.flds")}
-              AND {_NO_NUL.format("n.tags")}
-              AND s.n = s.ords AND s.lo >= 0 AND s.hi < t.card_limit
+            WHERE s.n = s.ords AND s.lo >= 0 AND s.hi < t.card_limit
               {not_here}""",
-            {"owner": owner_pk, "max_length": MAX_FIELD_LENGTH},
+            {"owner": owner_pk},
         )
-        # What SQL cannot work out, Python does on the way: plain text and tags.
+        plain: dict[str, tuple] = {}  # by GUID
+        repeated: set[str] = set()
+        for anki_id, guid, flds, tags, field_count, sort_field in candidates:
+            if (
+                not _PLAIN_GUID.fullmatch(guid)
+                or len(flds) > MAX_FIELD_LENGTH
+                or flds.count("\x1f") != field_count - 1
+                or "\x00" in flds
+                or "\x00" in tags
+            ):
+                continue
+            if guid in plain:
+                repeated.add(guid)
+            plain[guid] = (anki_id, *derive(flds, tags, sort_field))
+        for guid in repeated:
+            del plain[guid]  # the Python path keeps the first of them
         self.conn.executemany(
             f"INSERT INTO {_T}_notes VALUES (?, ?, ?, ?, ?)",
-            (
-                (anki_id, note_id, *derive(flds, tags, sort_field))
-                for note_id, (anki_id, flds, tags, sort_field) in enumerate(plain, first_note_id)
-            ),
+            [
+                (anki_id, note_id, sort_value, first_field, tags)
+                for note_id, (anki_id, sort_value, first_field, tags) in enumerate(
+                    plain.values(), first_note_id
+                )
+            ],
         )
-        self._leave_odd_guids_to_python()
+        self._leave_odd_guids_to_python(plain)
         copied = self._scalar(f"SELECT count(*) FROM {_T}_notes")
         if not copied:
             return 0
@@ -238,44 +264,37 @@ class SqliteCopy:
             JOIN {_T}_types t ON t.mid = n.mid""",
             [owner_pk],
         )
-        self._execute(
-            f"""INSERT INTO {_T}_cards (anki_id, card_id, deck_id, existed)
-            SELECT c.id, ? + row_number() OVER (ORDER BY c.id),
-                   ifnull(d.pk, ?), 0
+        # Card ids in the order the cards come (their notes', then ord): no sorting.
+        self._insert_select(
+            cards,
+            f"""SELECT ? + row_number() OVER (), m.note_id, ifnull(d.pk, ?), c.ord, c.id
             FROM {_T}_notes m
             JOIN {_P}.cards c ON c.nid = m.anki_id
             LEFT JOIN {_T}_decks d ON d.did = {_HOME_DECK}""",
             [first_card_id - 1, fallback],
         )
-        self._insert_select(
-            cards,
-            f"""SELECT k.card_id, m.note_id, k.deck_id, c.ord, c.id
-            FROM {_T}_cards k
-            JOIN {_P}.cards c ON c.id = k.anki_id
-            JOIN {_T}_notes m ON m.anki_id = c.nid""",
+        self._execute(
+            f"""INSERT INTO {_T}_cards (anki_id, card_id, deck_id, existed)
+            SELECT anki_id, id, deck_id, 0 FROM main.flashcards_card WHERE id >= ?""",
+            [first_card_id],
         )
         return copied
 
-    def _leave_odd_guids_to_python(self) -> None:
-        """A plain note whose GUID an odd note has once trimmed goes the Python way too,
-        which keeps the first of the two (in note id order)."""
-        trimmed = {
-            guid.strip()
+    def _leave_odd_guids_to_python(self, plain: dict[str, tuple]) -> None:
+        """A plain note whose GUID an odd note has too (once trimmed) goes the Python way
+        with it, and the Python path keeps the first of the two (in note id order)."""
+        if not plain:
+            return
+        taken = {
+            stripped
             for (guid,) in self._rows(
                 f"SELECT guid FROM {_P}.notes WHERE id NOT IN (SELECT anki_id FROM {_T}_notes)"
             )
-            if guid.strip() != guid
+            if (stripped := guid.strip()) in plain
         }
-        trimmed.discard("")
-        if not trimmed:
-            return
-        self._execute(f"CREATE TABLE {_T}_trimmed (guid TEXT PRIMARY KEY)")
-        self.conn.executemany(f"INSERT INTO {_T}_trimmed VALUES (?)", [(g,) for g in trimmed])
-        self._execute(
-            f"""DELETE FROM {_T}_notes WHERE anki_id IN (
-                SELECT n.id FROM {_P}.notes n JOIN {_T}_trimmed g ON g.guid = n.guid)"""
+        self.conn.executemany(
+            f"DELETE FROM {_T}_notes WHERE anki_id = ?", [(plain[guid][0],) for guid in taken]
         )
-        self._execute(f"DROP TABLE {_T}_trimmed")
 
     def odd_notes(self) -> Iterator[tuple[int, str, int, str, str, list[tuple[int, int, int]]]]:
         """The notes not copied, as AnkiPackage.notes() gives them."""
@@ -351,7 +370,7 @@ class SqliteCopy:
             f"""SELECT :learner, k.card_id, printf('%016x%016x', k.card_id, r.id), r.ease,
                 CASE WHEN r.type < 0 THEN 0 WHEN r.type > :kind_cap THEN :kind_cap
                      ELSE r.type END,
-                strftime('%Y-%m-%d %H:%M:%S', r.id / 1000, 'unixepoch')
+                datetime(r.id / 1000, 'unixepoch')
                     || CASE WHEN r.id % 1000 != 0 THEN printf('.%03d000', r.id % 1000)
                             ELSE '' END,
                 min(max(r.time, 0), 2147483647), max(r.ivl, 0), max(r.lastIvl, 0), r.id,

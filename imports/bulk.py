@@ -22,7 +22,13 @@ from typing import Any
 
 from django.db import connection, models
 
-_PREPARED = (models.DateTimeField, models.DateField, models.UUIDField, models.JSONField)
+_PREPARED = (
+    models.DateTimeField,
+    models.DateField,
+    models.UUIDField,
+    models.JSONField,
+    models.BooleanField,
+)
 # Postgres takes at most 65,535 parameters a statement.
 _MAX_PARAMS = 65_535
 
@@ -117,11 +123,18 @@ class BulkInserter:
         if isinstance(field, models.DateTimeField):
             adapt = connection.ops.adapt_datetimefield_value
             if connection.vendor == "sqlite":
-                # What Django's SQLite backend stores (UTC, naive, str()), without its checks.
+                # What Django's SQLite backend stores (UTC, naive, str()), without its checks:
+                # the ISO form less its "+00:00".
                 def adapt(value: Any) -> Any:
                     if value.tzinfo is not UTC:
                         value = value.astimezone(UTC)
-                    return str(value.replace(tzinfo=None))
+                    return value.isoformat(" ")[:-6]
+
+        elif isinstance(field, models.BooleanField):
+            if connection.vendor == "sqlite":
+                # 1 and 0: sqlite3 binds a bool only after looking for an adapter, slowly.
+                return lambda value: None if value is None else int(value)
+            return lambda value: value
 
         elif isinstance(field, models.UUIDField) and not connection.features.has_native_uuid_field:
 

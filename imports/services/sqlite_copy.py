@@ -343,7 +343,10 @@ class SqliteCopy:
         """Cards the Python path imported or found, so their reviews are copied too."""
         self.conn.executemany(
             f"INSERT INTO {_T}_cards (anki_id, card_id, deck_id, existed) VALUES (?, ?, ?, ?)",
-            [(anki_id, *mapped) for anki_id, mapped in entries],
+            [
+                (anki_id, card_id, deck_id, int(existed))
+                for anki_id, (card_id, deck_id, existed) in entries
+            ],
         )
 
     # --- review log ------------------------------------------------------------------

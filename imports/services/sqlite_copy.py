@@ -264,14 +264,14 @@ class SqliteCopy:
             JOIN {_T}_types t ON t.mid = n.mid""",
             [owner_pk],
         )
-        # Card ids in the order the cards come (their notes', then ord): no sorting.
+        # The cards take the next ids (AUTOINCREMENT), from first_card_id on.
         self._insert_select(
             cards,
-            f"""SELECT ? + row_number() OVER (), m.note_id, ifnull(d.pk, ?), c.ord, c.id
+            f"""SELECT NULL, m.note_id, ifnull(d.pk, ?), c.ord, c.id
             FROM {_T}_notes m
             JOIN {_P}.cards c ON c.nid = m.anki_id
             LEFT JOIN {_T}_decks d ON d.did = {_HOME_DECK}""",
-            [first_card_id - 1, fallback],
+            [fallback],
         )
         self._execute(
             f"""INSERT INTO {_T}_cards (anki_id, card_id, deck_id, existed)

@@ -91,7 +91,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         email=form.cleaned_data.get("email") or "",
         timezone_name=form.cleaned_data["timezone"],
     )
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="accounts.backends.AccountBackend")
     messages.success(request, f"Welcome to {settings.SITE_NAME}, {user.username}.")
     return redirect("flashcards:deck_list")
 

@@ -145,6 +145,10 @@ TASKS = {
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend and database sessions, each reading its row on every request
+# with one raw SELECT instead of an ORM query (accounts/fastload.py says why).
+AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
+SESSION_ENGINE = "accounts.sessions"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "flashcards:deck_list"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -240,7 +240,7 @@ def record_review(
     # Only the note's owner's leeches tag it: a class's students study the teacher's notes.
     if leech and card.note.owner_id == learner.pk and _add_tag(card.note, LEECH_TAG):
         snapshot["tagged_leech"] = True
-    return ReviewLog.objects.create(
+    log = ReviewLog(
         learner=learner,
         card=card,
         deck_id=card.deck_id,
@@ -256,6 +256,8 @@ def record_review(
         stability_after=state.stability,
         difficulty_after=state.difficulty,
     )
+    _insert_log(log)
+    return log
 
 
 # What a grade changes in a CardState row.
@@ -289,6 +291,36 @@ def _save_graded_state(state: CardState, version: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_graded_update_sql(connection.vendor), [*values, state.pk, version])
         return cursor.rowcount == 1
+
+
+@functools.cache
+def _log_insert_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _log_fields())
+    marks = ", ".join(["%s"] * len(_log_fields()))
+    return (
+        f"INSERT INTO {quote(ReviewLog._meta.db_table)} ({columns}) VALUES ({marks}) "
+        f"RETURNING {quote(ReviewLog._meta.pk.column)}"
+    )
+
+
+@functools.cache
+def _log_fields() -> tuple[Any, ...]:
+    return tuple(field for field in ReviewLog._meta.concrete_fields if not field.primary_key)
+
+
+def _insert_log(log: ReviewLog) -> None:
+    """INSERT the review log written out once per process, for the reason given in
+    _save_graded_state; values through each field's get_db_prep_save, as the ORM's.
+    Both SQLite (3.35+) and Postgres hand the new id back with RETURNING."""
+    values = [
+        field.get_db_prep_save(field.pre_save(log, add=True), connection) for field in _log_fields()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_log_insert_sql(connection.vendor), values)
+        log.pk = cursor.fetchone()[0]
+    log._state.adding = False
+    log._state.db = connection.alias
 
 
 def _already_recorded(learner: User, card: Card, review_id: uuid.UUID) -> ReviewLog:

@@ -40,6 +40,7 @@ class _Part:
     attnames: list[str]
     converters: list[list[Converter]]
     columns: list[Any]  # the Col expressions converters receive, as the ORM passes them
+    start: int  # where its columns begin in the row
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def _layout(vendor: str) -> _Layout:
             [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)]
             for field, col in zip(fields, cols, strict=True)
         ]
-        parts.append(_Part(model, [field.attname for field in fields], converters, cols))
+        start = sum(len(part.attnames) for part in parts)
+        parts.append(_Part(model, [field.attname for field in fields], converters, cols, start))
     table = {alias: quote(model._meta.db_table) for alias, model in _MODELS}
     from_ = (
         f"{table['s']} s JOIN {table['c']} c ON c.id = s.card_id "
@@ -74,11 +76,44 @@ def _layout(vendor: str) -> _Layout:
     return _Layout(", ".join(columns), from_, parts, len(columns))
 
 
-def load_states(
+@dataclass
+class StateRow:
+    """One loaded row: its CardState built, the rest of the row kept until asked for."""
+
+    state: CardState
+    extra: list[Any]  # the values of the `extra` SELECT expressions
+    _row: Sequence[Any]
+    _attached: bool = False
+
+    def full(self) -> CardState:
+        """The state with its card, note, note type and deck attached (built once)."""
+        if not self._attached:
+            layout = _layout(connection.vendor)
+            card, note, note_type, deck = (_build(part, self._row) for part in layout.parts[1:])
+            Note._meta.get_field("note_type").set_cached_value(note, note_type)
+            Card._meta.get_field("note").set_cached_value(card, note)
+            Card._meta.get_field("deck").set_cached_value(card, deck)
+            CardState._meta.get_field("card").set_cached_value(self.state, card)
+            self._attached = True
+        return self.state
+
+
+def _build(part: _Part, row: Sequence[Any]) -> Model:
+    values = list(row[part.start : part.start + len(part.attnames)])
+    for index, converters in enumerate(part.converters):
+        value = values[index]
+        for convert in converters:
+            value = convert(value, part.columns[index], connection)
+        values[index] = value
+    return part.model.from_db(connection.alias, part.attnames, values)
+
+
+def load_state_rows(
     where: str, params: Sequence[Any], extra: Sequence[tuple[str, Sequence[Any]]] = ()
-) -> list[tuple[CardState, list[Any]]]:
-    """CardStates matching `where` (SQL on the aliases s, c, n, t, d), each with its card,
-    note, note type and deck attached; and the values of the `extra` SELECT expressions.
+) -> list[StateRow]:
+    """CardStates matching `where` (SQL on the aliases s, c, n, t, d) and the values of
+    the `extra` SELECT expressions; each row's card, note, note type and deck are built
+    only when StateRow.full() asks (the queue reads several rows and shows one).
     """
     layout = _layout(connection.vendor)
     extra_sql = "".join(f", ({sql})" for sql, _ in extra)
@@ -87,24 +122,14 @@ def load_states(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*extra_params, *params])
         rows = cursor.fetchall()
-    alias = connection.alias
-    loaded = []
-    for row in rows:
-        objects = []
-        start = 0
-        for part in layout.parts:
-            values = list(row[start : start + len(part.attnames)])
-            start += len(part.attnames)
-            for index, converters in enumerate(part.converters):
-                value = values[index]
-                for convert in converters:
-                    value = convert(value, part.columns[index], connection)
-                values[index] = value
-            objects.append(part.model.from_db(alias, part.attnames, values))
-        state, card, note, note_type, deck = objects
-        Note._meta.get_field("note_type").set_cached_value(note, note_type)
-        Card._meta.get_field("note").set_cached_value(card, note)
-        Card._meta.get_field("deck").set_cached_value(card, deck)
-        CardState._meta.get_field("card").set_cached_value(state, card)
-        loaded.append((state, list(row[layout.width :])))
-    return loaded
+    state_part = layout.parts[0]
+    return [StateRow(_build(state_part, row), list(row[layout.width :]), row) for row in rows]
+
+
+def load_states(
+    where: str, params: Sequence[Any], extra: Sequence[tuple[str, Sequence[Any]]] = ()
+) -> list[tuple[CardState, list[Any]]]:
+    """CardStates matching `where` (SQL on the aliases s, c, n, t, d), each with its card,
+    note, note type and deck attached; and the values of the `extra` SELECT expressions.
+    """
+    return [(row.full(), row.extra) for row in load_state_rows(where, params, extra)]

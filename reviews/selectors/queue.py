@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from flashcards.models import DECK_SEPARATOR, Card, Deck
 from reviews import scheduling
-from reviews.fastload import load_states
+from reviews.fastload import StateRow, load_state_rows
 from reviews.models import CardState, DeckOptions, Preset, ReviewLog
 from reviews.scheduling import KIND_REVIEW
 from reviews.selectors.counts import (
@@ -261,15 +261,18 @@ def next_in_queue(*, learner: User, plan: StudyPlan, now: datetime | None = None
         )
     )
     params = [param for _, candidate_params in candidates for param in candidate_params]
-    rows = load_states(where, params, stats)
+    rows = load_state_rows(where, params, stats)
     if not rows:
         return Queue(state=None, kind="", counts=Counts())
-    return _choose(plan, rows, day)
+    queue = _choose(plan, rows, day)
+    if queue.state is not None:  # only the card shown gets its card, note and deck built
+        queue.state = next(row.full() for row in rows if row.state is queue.state)
+    return queue
 
 
-def _choose(plan: StudyPlan, loaded: list[tuple[CardState, list[Any]]], day: StudyDay) -> Queue:
-    rows = [state for state, _ in loaded]
-    stats = iter(loaded[0][1])  # the same on every row, in next_in_queue's order
+def _choose(plan: StudyPlan, loaded: list[StateRow], day: StudyDay) -> Queue:
+    rows = [row.state for row in loaded]
+    stats = iter(loaded[0].extra)  # the same on every row, in next_in_queue's order
     learning_total = sum(next(stats) for _ in LEARNING_STATES)
     nodes: dict[int, _Node] = {}
     for deck in plan.decks:

@@ -51,13 +51,16 @@ from django.db.models import (
     Func,
     IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast, Greatest, Power
+from django.db.models.functions import Cast, Greatest, Power, Rank
 from django.db.models.lookups import GreaterThan
 from django.http import Http404
 from django.utils import timezone
@@ -710,6 +713,11 @@ class CardRow:
         return self.lapses / self.reviews if self.reviews else None
 
 
+# Up to this many cards are picked by id; more (a class where hundreds of cards tie for the
+# last place) are read by deck, which needs no bound parameter per card.
+_MOST_CARD_IDS = 1000
+
+
 def card_rows(
     *,
     trees: Sequence[AssignedTree],
@@ -719,47 +727,71 @@ def card_rows(
     curves: _Curves | None = None,
 ) -> list[CardRow]:
     """Cards of the assigned decks that students have graded, hardest first: highest
-    lapse rate, then lowest mean predicted recall. Four queries (two when given `curves`)."""
+    lapse rate, then lowest mean predicted recall. Four queries (two when given `curves`):
+    the lapse counts per card, then the cards with their mean recall."""
     now = now or timezone.now()
     ids = [student.pk for student in students]
     deck_ids = _all_deck_ids(trees)
     if not ids or not deck_ids:
         return []
     curves = curves or _curves(ids, deck_ids)
-    remembered = Q(stability__gt=0, last_review__isnull=False) & ~Q(state=CardState.NEW)
-    stats = (
+    per_card = (
         CardState.objects.filter(learner_id__in=ids, deck_id__in=deck_ids, reps__gt=0)
         .values("card_id")
-        .annotate(
-            students=Count("id"),
-            reviews=Sum("reps"),
-            lapse_sum=Sum("lapses"),
-            recall=Avg(Case(When(remembered, then=curves.recall(now)), output_field=FloatField())),
-        )
+        .annotate(students=Count("id"), reviews=Sum("reps"), lapse_sum=Sum("lapses"))
         .annotate(
             rate=ExpressionWrapper(
                 Cast("lapse_sum", FloatField()) / F("reviews"), output_field=FloatField()
             )
         )
-        .order_by(F("rate").desc(), F("recall").asc(nulls_last=True), "card_id")
+        .order_by()
     )
-    if limit is not None:
-        stats = stats[:limit]
-    stats = list(stats)
-    cards = {
-        card["pk"]: card
-        for card in Card.objects.filter(pk__in=[row["card_id"] for row in stats]).values(
-            "pk", "note_id", "note__owner_id", "ord", "note__sort_value", "deck__full_name"
+    remembered = Q(stability__gt=0, last_review__isnull=False) & ~Q(state=CardState.NEW)
+    recall = curves.recall(now)
+    cards = Card.objects.filter(deck_id__in=deck_ids)
+    if limit is None:  # every card (the download): recall in the same pass over the rows
+        per_card = per_card.annotate(
+            mean_recall=Avg(Case(When(remembered, then=recall), output_field=FloatField()))
         )
-    }
+        stats = {row["card_id"]: row for row in per_card}
+    else:
+        # Recall (a power per student and card) only breaks ties in lapse rate, so it is
+        # worked out afterwards, for the cards that can make the list: those with fewer
+        # than `limit` cards above them by lapse rate (RANK() gives ties the same place).
+        # Over a whole class that saves a third of the list's time.
+        per_card = per_card.annotate(place=Window(Rank(), order_by=F("rate").desc())).filter(
+            place__lte=limit
+        )
+        stats = {row["card_id"]: row for row in per_card}
+        if len(stats) <= _MOST_CARD_IDS:
+            cards = cards.filter(pk__in=list(stats))
+        mean_recall = (
+            CardState.objects.filter(
+                remembered,
+                card_id=OuterRef("pk"),
+                learner_id__in=ids,
+                deck_id__in=deck_ids,
+                reps__gt=0,
+            )
+            .order_by()
+            .values("card_id")
+            .annotate(mean=Avg(recall))
+            .values("mean")
+        )
+        cards = cards.annotate(mean_recall=Subquery(mean_recall, output_field=FloatField()))
+    if not stats:
+        return []
+    fields = ["pk", "note_id", "note__owner_id", "ord", "note__sort_value", "deck__full_name"]
+    if limit is not None:
+        fields.append("mean_recall")
     result = []
-    for row in stats:
-        card = cards.get(row["card_id"])
-        if card is None:  # deleted meanwhile
+    for card in cards.values(*fields):
+        row = stats.get(card["pk"])
+        if row is None:  # not studied, or deleted meanwhile
             continue
         result.append(
             CardRow(
-                card_id=row["card_id"],
+                card_id=card["pk"],
                 note_id=card["note_id"],
                 note_owner_id=card["note__owner_id"],
                 ord=card["ord"],
@@ -768,10 +800,19 @@ def card_rows(
                 students=row["students"],
                 reviews=row["reviews"] or 0,
                 lapses=row["lapse_sum"] or 0,
-                mean_recall=row["recall"],
+                mean_recall=card["mean_recall"] if limit is not None else row["mean_recall"],
             )
         )
-    return result
+    # Hardest first: highest lapse rate, then lowest recall (none last), then card id.
+    result.sort(
+        key=lambda card: (
+            -stats[card.card_id]["rate"],
+            card.mean_recall is None,
+            card.mean_recall or 0.0,
+            card.card_id,
+        )
+    )
+    return result[:limit]
 
 
 # --- Retention over time ---------------------------------------------------------------

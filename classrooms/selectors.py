@@ -14,7 +14,8 @@ Figures, as the dashboard labels them:
 - seen: cards the student has graded at least once (not new any more), of the cards
   in the assigned deck and its subdecks;
 - due: cards in learning or review due by the end of the student's day (suspended
-  cards left out), as the deck list counts them before daily limits;
+  cards and cards buried for the day left out), as the deck list counts them before
+  daily limits;
 - at risk: review cards whose predicted recall now (FSRS, the student's own preset)
   is below the desired retention of that preset;
 - lapse rate of a card: lapses / reviews, over every student; mean predicted recall:
@@ -35,7 +36,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -71,13 +72,12 @@ from classrooms.models import Assignment, Classroom, Invite, Membership
 from flashcards.models import DECK_SEPARATOR, Card, Deck
 from reviews import scheduling
 from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, DeckOptions, Preset, ReviewLog
-from reviews.selectors import Counts, StudyDay, deck_counts
+from reviews.selectors import Counts, StudyDay, deck_counts, not_buried
 
 RETENTION_DAYS = 30
 CHART_WEEKS = 12
 HARDEST_CARDS_SHOWN = 25
 _DAY = 86400
-_STARTED = (CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING)
 
 
 # --- Access ------------------------------------------------------------------------
@@ -401,11 +401,15 @@ def _per_learner(groups: dict[Any, list[int]], build: Callable[[Any], Q]) -> Q:
     )
 
 
-def _due_by_day_end(days: dict[int, StudyDay]) -> Q:
-    groups: dict[datetime, list[int]] = defaultdict(list)
+def _due_today(days: dict[int, StudyDay]) -> Q:
+    """Cards in learning or review due by the end of the student's day and not buried for
+    it: what the deck list counts before daily limits. The due date comes first, as few
+    rows pass it."""
+    groups: dict[tuple[datetime, date], list[int]] = defaultdict(list)
     for learner_id, day in days.items():
-        groups[day.ends].append(learner_id)
-    return _per_learner(groups, lambda ends: Q(due__lt=ends))
+        groups[(day.ends, day.today)].append(learner_id)
+    due = _per_learner(groups, lambda day: Q(due__lt=day[0]) & not_buried(day[1]))
+    return due & ~Q(state=CardState.NEW) & Q(suspended=False)
 
 
 # --- Reviews by study day and week -------------------------------------------------------
@@ -654,7 +658,7 @@ def student_rows(
         .values("learner_id", "deck_id")
         .annotate(
             seen=Count("id", filter=~Q(state=CardState.NEW)),
-            due=Count("id", filter=Q(suspended=False, state__in=_STARTED) & _due_by_day_end(days)),
+            due=Count("id", filter=_due_today(days)),
             at_risk=Count("id", filter=at_risk),
             last=Max("last_review"),
         )

@@ -37,7 +37,7 @@ Weeks back from the end of today (review-kind only): this week alice 4 (3 passed
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -45,9 +45,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from classrooms.models import Assignment
-from classrooms.selectors import class_dashboard, student_standing
+from classrooms.selectors import assigned_trees, class_dashboard, student_standing
 from reviews import scheduling
 from reviews.models import DEFAULT_FSRS_PARAMETERS, CardState, DeckOptions, ReviewLog
+from reviews.selectors import deck_counts
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -181,6 +182,32 @@ def test_the_per_card_figures_match_the_hand_count(world):
     assert by_id[e[0].pk].mean_recall == pytest.approx(recall(5, NOW - 6 * DAY))
     assert by_id[c[4].pk].deck_name == "Spanish::Verbs"
     assert by_id[c[0].pk].text == "front 0"
+
+
+def test_cards_tied_for_the_last_place_are_settled_by_recall(world):
+    """e0 and c2 both have no lapses; with room for four cards e0 (lower recall) gets the
+    last place, with the same figures as in the full list."""
+    c, e = world["c"], world["e"]
+    full = class_dashboard(world["classroom"], now=NOW).hardest_cards
+    four = class_dashboard(world["classroom"], now=NOW, card_limit=4).hardest_cards
+    assert [row.card_id for row in four] == [c[4].pk, c[0].pk, c[1].pk, e[0].pk]
+    assert four == full[:4]
+    three = class_dashboard(world["classroom"], now=NOW, card_limit=3).hardest_cards
+    assert three == full[:3]
+
+
+def test_a_card_buried_for_the_day_is_not_due_as_in_the_deck_list(world):
+    """alice's c0 is buried until tomorrow: not due today (still at risk); e0's burial
+    ended this morning, so it is due again. The deck list counts the same cards."""
+    alice, c, e = world["alice"], world["c"], world["e"]
+    today = date(2026, 3, 10)
+    CardState.objects.filter(learner=alice, card=c[0]).update(buried_until=today + DAY)
+    CardState.objects.filter(learner=alice, card=e[0]).update(buried_until=today)
+    rows = {row.user.username: row for row in class_dashboard(world["classroom"], now=NOW).students}
+    assert (rows["alice"].due, rows["alice"].at_risk) == (2, 2)
+    decks = [tree.assignment.deck for tree in assigned_trees(world["classroom"])]
+    counts = deck_counts(learner=alice, decks=decks, now=NOW)
+    assert sum(counts[deck.pk].learning + counts[deck.pk].review for deck in decks) == 2
 
 
 def test_the_retention_chart_counts_review_kind_reviews_by_week(world):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -139,3 +140,32 @@ def test_a_bad_value_stops_start_up_with_one_line_naming_it(tmp_path, env, messa
     assert message in line
     # Raised cleanly, not as the tail of some other library's error.
     assert "During handling of the above exception" not in result.stderr
+
+
+def database_settings(tmp_path: Path, **env: str | None) -> dict:
+    """DATABASES["default"] as config.settings builds it from `env`."""
+    base = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "k", "DATA_DIR": str(tmp_path)}
+    base.update({name: value for name, value in env.items() if value is not None})
+    code = (
+        "import json, config.settings as s; print(json.dumps(s.DATABASES['default'], default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_sqlite_connections_are_kept_between_requests(tmp_path):
+    database = database_settings(tmp_path)
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["CONN_MAX_AGE"] > 0
+
+
+def test_postgres_prepares_repeated_statements_unless_told_not_to(tmp_path):
+    url = "postgres://u:p@db:5432/deckhand"
+    options = database_settings(tmp_path, DATABASE_URL=url)["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    off = database_settings(tmp_path, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
+    assert "prepare_threshold" not in off.get("OPTIONS", {})

@@ -441,8 +441,9 @@ def _bucket_bounds(day: StudyDay, weeks: int) -> list[tuple[datetime, int]]:
 
 @dataclass(frozen=True)
 class _LogBuckets:
-    # (learner, deck, bucket) -> (reviews, review-kind reviews, of which passed)
-    counts: dict[tuple[int, int, int], tuple[int, int, int]]
+    # (learner, deck, bucket) -> (reviews, review-kind reviews, of which passed); learner
+    # and deck may be None in buckets older than 30 days (only the chart reads those).
+    counts: dict[tuple[int | None, int | None, int], tuple[int, int, int]]
     week_ends: list[datetime]  # the end of each week, week 0 first (for the chart's labels)
 
 
@@ -474,7 +475,11 @@ def _log_buckets(
         rows = _bucket_counts_by_union(groups, deck_ids, weeks)
     else:
         rows = _bucket_counts_by_case(groups, student_ids, deck_ids, weeks)
-    counts = {(learner, deck, code): (n, kind, ok) for learner, deck, code, n, kind, ok in rows}
+    counts: dict[tuple[int | None, int | None, int], tuple[int, int, int]] = {}
+    for learner, deck, code, n, kind, ok in rows:
+        # Older buckets of different groups of students share the key (None, None, code).
+        before = counts.get((learner, deck, code), (0, 0, 0))
+        counts[(learner, deck, code)] = (before[0] + n, before[1] + kind, before[2] + ok)
     # Label weeks by the time zone most students are in.
     ends = max(groups, key=lambda day: len(groups[day])).ends
     return _LogBuckets(counts, [ends - timedelta(days=7 * week) for week in range(weeks)])
@@ -482,8 +487,11 @@ def _log_buckets(
 
 def _bucket_counts_by_union(
     groups: dict[StudyDay, list[int]], deck_ids: Sequence[int], weeks: int
-) -> list[tuple[int, int, int, int, int, int]]:
+) -> list[tuple[int | None, int | None, int, int, int, int]]:
     """(learner, deck, bucket, reviews, review-kind reviews, passed) rows, a SELECT a bucket.
+
+    Buckets older than 30 days only feed the class's chart, so they are counted for the
+    whole group of students at once (learner and deck NULL): half the cost of grouping.
 
     Written as SQL rather than built with the ORM: fourteen querysets cost about 10 ms of
     Python to build and compile, more than the database then takes to count. Ids and
@@ -507,14 +515,15 @@ def _bucket_counts_by_union(
         learners = ", ".join(str(int(learner_id)) for learner_id in ids)
         upper = day.ends
         for start, code in _bucket_bounds(day, weeks):
+            by_student = code % 4 != _OLDER
             # COUNT(*), not COUNT(id): nothing to read or test for NULL per row.
             parts.append(
-                f"SELECT {learner}, {deck}, {int(code)}, COUNT(*),"
-                f" COUNT(*) FILTER (WHERE {kind} = {review}),"
+                f"SELECT {f'{learner}, {deck}' if by_student else 'NULL, NULL'}, {int(code)},"
+                f" COUNT(*), COUNT(*) FILTER (WHERE {kind} = {review}),"
                 f" COUNT(*) FILTER (WHERE {kind} = {review} AND {rating} > {again})"
                 f" FROM {table} WHERE {learner} IN ({learners}) AND {deck} IN ({decks})"
                 f" AND {reviewed_at} >= %s AND {reviewed_at} < %s"
-                f" GROUP BY {learner}, {deck}"
+                + (f" GROUP BY {learner}, {deck}" if by_student else "")
             )
             params += [adapt(start), adapt(upper)]
             upper = start

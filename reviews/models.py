@@ -158,8 +158,13 @@ class CardState(models.Model):
             models.UniqueConstraint(fields=["learner", "card"], name="cardstate_unique"),
         ]
         indexes = [
-            # The daily queue: each lookup is one range scan ending in LIMIT 1.
-            models.Index(fields=["learner", "deck", "state", "due"]),
+            # The daily queue: each lookup is one range scan ending in LIMIT 1, and
+            # each count a scan of at most the day's limit. Carrying `suspended` and
+            # `buried_until` lets both read the index alone, not a row per entry.
+            models.Index(
+                fields=["learner", "deck", "state", "due", "suspended", "buried_until"],
+                name="cardstate_due_queue",
+            ),
             models.Index(
                 fields=["learner", "deck", "state", "position"], name="cardstate_new_queue"
             ),

@@ -1,4 +1,4 @@
-"""SQL expressions for statistics: study-day and hour buckets, and predicted recall.
+"""SQL expressions for statistics: study-day buckets of timestamps, and predicted recall.
 
 Everything here is evaluated by the database per row, so the page can GROUP BY it
 instead of loading rows: the same numbers on SQLite and Postgres. The expressions
@@ -9,8 +9,8 @@ are written for speed, because they run on up to a million rows:
   several times slower);
 - float constants are cast to double precision, so Postgres never falls back to
   numeric arithmetic;
-- a day's reviews are counted against the day's exact bounds where the database
-  can do it without a per-row computation (see DayBucket and DayCount).
+- reviews are counted against exact day and hour bounds, without per-row date
+  arithmetic, in stats.review_sql.
 """
 
 from __future__ import annotations
@@ -83,20 +83,6 @@ class IntervalDays(Func):
         )
 
 
-class DayBucket(Func):
-    """Postgres only: which of the sorted `bounds` the timestamp falls after (1 = the
-    first day), by width_bucket's binary search: exact days, no per-row date arithmetic."""
-
-    output_field = IntegerField()
-
-    def __init__(self, column: str, bounds: Sequence[datetime]) -> None:
-        super().__init__(F(column), Value(list(bounds)))
-
-    def as_postgresql(self, compiler, connection, **extra):  # noqa: ANN001, ANN003
-        template = "width_bucket(%(expressions)s::timestamptz[])"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-
 class CountOf(Subquery):
     """COUNT(*) of a queryset's rows, as a scalar subquery (an index-only count when the
     filter is an index's prefix)."""
@@ -144,12 +130,6 @@ class Clock:
         shift = self.day_starts_at_hour * 3600
         local = Epoch(column) + self.offset(column) - Value(shift)
         return _int(local / Value(DAY_SECONDS))
-
-    def hour(self, column: str) -> ExpressionWrapper:
-        """The local clock hour (0-23) of `column`."""
-        local = Epoch(column) + self.offset(column)
-        # The % operator, not MOD(): SQLite's MOD() is a float function.
-        return _int((local % Value(DAY_SECONDS)) / Value(3600))
 
 
 @dataclass(frozen=True)

@@ -71,3 +71,16 @@ def test_day_bounds_enclose_exactly_the_moments_of_each_study_day(zone_name, hou
 def test_day_numbers_round_trip():
     assert day_math.day_number(date(1970, 1, 1)) == 0
     assert day_math.day_from_number(day_math.day_number(date(2024, 2, 29))) == date(2024, 2, 29)
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+def test_local_hours_cut_a_year_where_the_clock_hour_changes(zone_name):
+    zone = zoneinfo.ZoneInfo(zone_name)
+    start, end = datetime(2024, 1, 1, 0, 0, 30, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)
+    stretches = day_math.local_hours(zone, start, end)
+    assert stretches[0][0] == start and stretches[-1][1] == end
+    for (low, high, hour), following in zip(stretches, stretches[1:], strict=False):
+        assert high == following[0] and low < high <= low + timedelta(hours=1)
+        assert low.astimezone(zone).hour == hour
+        assert (high - timedelta(seconds=1)).astimezone(zone).hour == hour
+        assert high.astimezone(zone).hour != hour or high.astimezone(zone).fold

@@ -12,12 +12,8 @@ from django.db.models import F, Value
 from reviews import scheduling
 from reviews.models import CardState, ReviewLog
 from stats import days as day_math
-from stats.selectors import (
-    _clock,
-    collection_scope,
-    day_starts,
-    reviews_per_day,
-)
+from stats.review_sql import review_days, reviews_per_hour
+from stats.selectors import _clock, collection_scope, day_starts
 from stats.sql import Curve, Curves, IntervalDays, log2_bucket, share_bucket
 from tests import factories
 
@@ -52,15 +48,18 @@ def test_study_day_and_hour_in_sql_match_the_learners_clock(zone, hour):
         for moment in moments
     )
     clock = _clock(learner, NOW, 400, 10)
-    rows = ReviewLog.objects.filter(learner=learner).annotate(
-        day=clock.study_day("reviewed_at"), hour=clock.hour("reviewed_at")
-    )
+    rows = ReviewLog.objects.filter(learner=learner).annotate(day=clock.study_day("reviewed_at"))
     checked = 0
     for row in rows:
         assert day_math.day_from_number(int(row.day)) == learner.study_day(row.reviewed_at)
-        assert int(row.hour) == row.reviewed_at.astimezone(learner.zone).hour
         checked += 1
     assert checked == len(moments)
+    # Hours: each review counted in the stretch of its local clock hour.
+    start, end = datetime(2023, 10, 1, tzinfo=UTC), datetime(2024, 11, 1, tzinfo=UTC)
+    stretches = day_math.local_hours(learner.zone, start, end)
+    hours = reviews_per_hour(ReviewLog.objects.filter(learner=learner), stretches)
+    expected = Counter(moment.astimezone(learner.zone).hour for moment in moments)
+    assert hours == [(expected[hour], expected[hour]) for hour in range(24)]
 
 
 def test_reviews_per_day_counts_exactly_the_moments_of_each_study_day():
@@ -73,7 +72,8 @@ def test_reviews_per_day_counts_exactly_the_moments_of_each_study_day():
         for moment in moments
     )
     first = learner.study_day(NOW) - timedelta(days=364)
-    counts = reviews_per_day(collection_scope(learner), day_starts(learner, first, 365))
+    bounds = day_starts(learner, first, 365)
+    counts = review_days(collection_scope(learner).reviews(), bounds, 365 - 30).counts
     expected = Counter(learner.study_day(moment) for moment in moments)
     got = {first + timedelta(days=index): n for index, n in enumerate(counts) if n}
     assert got == {day: n for day, n in expected.items() if day >= first}

@@ -102,18 +102,6 @@ if DATABASE_URL:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-        "DATABASE_PREPARED_STATEMENTS", True
-    ):
-        # Statements sent five times on a connection are prepared on the server, so the
-        # study queue's planning (3 ms of a grade) happens once per connection. Needs
-        # server-side binding; turn off behind a pooler that can't keep prepared
-        # statements (PgBouncer before 1.21 in transaction mode).
-        DATABASES["default"]["OPTIONS"] = {
-            **DATABASES["default"].get("OPTIONS", {}),
-            "server_side_binding": True,
-            "prepare_threshold": 5,
-        }
 else:
     # The embedded default just works: its folder is made on first start.
     DATA_DIR.mkdir(parents=True, exist_ok=True)

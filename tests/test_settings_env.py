@@ -160,12 +160,3 @@ def test_sqlite_connections_are_kept_between_requests(tmp_path):
     database = database_settings(tmp_path)
     assert database["ENGINE"] == "django.db.backends.sqlite3"
     assert database["CONN_MAX_AGE"] > 0
-
-
-def test_postgres_prepares_repeated_statements_unless_told_not_to(tmp_path):
-    url = "postgres://u:p@db:5432/deckhand"
-    options = database_settings(tmp_path, DATABASE_URL=url)["OPTIONS"]
-    assert options["server_side_binding"] is True
-    assert options["prepare_threshold"] == 5
-    off = database_settings(tmp_path, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
-    assert "prepare_threshold" not in off.get("OPTIONS", {})

@@ -188,15 +188,69 @@ def test_search_finds_class_cards_for_members_only(classroom, deck, cards, stude
 
 
 def test_media_of_the_teacher_shows_to_members_only(
-    classroom, teacher, student, other_student, settings, tmp_path, client_for
+    classroom, teacher, deck, student, other_student, settings, tmp_path, client_for
 ):
     settings.MEDIA_ROOT = tmp_path
     media = store_media(owner=teacher, filename="cat.png", data=make_png())
-    assert can_view_media_of(student, teacher.pk)
-    assert not can_view_media_of(other_student, teacher.pk)
+    basic = factories.make_note_type_basic(teacher)
+    factories.make_note(teacher, basic, deck, ["a cat", '<img src="cat.png">'])
+    assert can_view_media_of(student, teacher.pk, "cat.png")
+    assert not can_view_media_of(other_student, teacher.pk, "cat.png")
     url = reverse("flashcards:media", args=[teacher.pk, media.filename])
     assert client_for(student).get(url).status_code == 200
     assert client_for(other_student).get(url).status_code == 404
+
+
+def test_members_get_only_the_files_their_class_decks_use(
+    classroom, teacher, deck, student, settings, tmp_path, client_for
+):
+    """The teacher's other files (a private deck's pictures) stay private, even to a
+    student who guesses a name."""
+    settings.MEDIA_ROOT = tmp_path
+    basic = factories.make_note_type_basic(teacher)
+    private = factories.make_deck(teacher, "Private diary")
+    store_media(owner=teacher, filename="shared cat.png", data=make_png())
+    store_media(owner=teacher, filename="holiday.png", data=make_png())
+    factories.make_note(teacher, basic, deck, ["cat", '<img src="shared%20cat.png">'])
+    factories.make_note(teacher, basic, private, ["me", '<img src="holiday.png">'])
+    client = client_for(student)
+
+    def status(name: str) -> int:
+        return client.get(reverse("flashcards:media", args=[teacher.pk, name])).status_code
+
+    assert status("shared cat.png") == 200  # named URL-quoted in the field
+    assert status("holiday.png") == 404  # only in a deck the class does not have
+    assert status("missing.png") == 404
+    assert (
+        client_for(teacher)
+        .get(reverse("flashcards:media", args=[teacher.pk, "holiday.png"]))
+        .status_code
+        == 200
+    )
+
+
+def test_members_get_files_named_by_the_note_types_styling(
+    classroom, teacher, deck, student, settings, tmp_path, client_for
+):
+    settings.MEDIA_ROOT = tmp_path
+    store_media(owner=teacher, filename="_font.woff", data=b"wOFF" + b"\0" * 40)
+    basic = factories.make_note_type_basic(teacher)
+    basic.css = "@font-face { font-family: Hand; src: url('_font.woff'); }"
+    basic.save()
+    factories.make_note(teacher, basic, deck, ["hello", "world"])
+    url = reverse("flashcards:media", args=[teacher.pk, "_font.woff"])
+    assert client_for(student).get(url).status_code == 200
+
+
+def test_a_removed_student_loses_the_teachers_files(
+    classroom, teacher, deck, student, settings, tmp_path, client_for
+):
+    settings.MEDIA_ROOT = tmp_path
+    store_media(owner=teacher, filename="cat.png", data=make_png())
+    basic = factories.make_note_type_basic(teacher)
+    factories.make_note(teacher, basic, deck, ["a cat", '<img src="cat.png">'])
+    remove_student(classroom=classroom, student=student)
+    assert not can_view_media_of(student, teacher.pk, "cat.png")
 
 
 def test_a_student_downloads_the_deck_with_their_own_progress(

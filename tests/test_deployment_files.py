@@ -303,6 +303,12 @@ def test_the_app_waits_for_a_healthy_database(name):
     assert service(name)["depends_on"]["db"] == {"condition": "service_healthy"}
 
 
+def test_a_stopping_worker_has_time_to_finish_its_job():
+    # db_worker ends the running task before exiting on SIGTERM; Docker's default
+    # 10 s would kill a long import or export half-way and leave its job "running".
+    assert service("worker")["stop_grace_period"] == "10m"
+
+
 def test_the_worker_waits_for_web_to_have_migrated():
     assert service("worker")["depends_on"]["web"] == {"condition": "service_healthy"}
 

@@ -44,7 +44,6 @@ from django.db import connection
 from django.db.models import (
     Avg,
     BigIntegerField,
-    BooleanField,
     Case,
     Count,
     ExpressionWrapper,
@@ -263,34 +262,6 @@ def _all_deck_ids(trees: Iterable[AssignedTree]) -> list[int]:
     return sorted({deck_id for tree in trees for deck_id in tree.deck_ids})
 
 
-# --- Ids written into the SQL ------------------------------------------------------------
-
-
-class _AmongIds(Func):
-    """`column IN (1, 2, 3)` with the ids written into the SQL rather than bound.
-
-    Postgres prepares a statement sent five times on a connection (config.settings), and
-    after a few runs plans it without the parameters' values: an IN list of forty bound
-    ids then becomes an array built again for every row, which made the dashboard's scans
-    of the class's card states a third slower. Written out, the list is a constant. The
-    ids are integers from the database, so this is safe, and no limit on bound
-    parameters applies.
-    """
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, column: str, ids: Iterable[int]) -> None:
-        self.ids = sorted({int(pk) for pk in ids})
-        super().__init__(F(column))
-
-    def as_sql(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201
-        column, params = compiler.compile(self.get_source_expressions()[0])
-        if not self.ids:
-            return "1 = 0", []
-        return f"{column} IN ({', '.join(str(pk) for pk in self.ids)})", params
-
-
 # --- Predicted recall in SQL -------------------------------------------------------------
 
 
@@ -407,13 +378,11 @@ def _curves(student_ids: Sequence[int], deck_ids: Sequence[int]) -> _Curves:
     # The curve most students use is the default branch; the others come first.
     common = max(by_curve, key=lambda curve: len(by_curve[curve]), default=_curve_of(None))
     cases = [
-        (Q(learner_id=learner_id) & _AmongIds("deck_id", ids), curve)
+        (Q(learner_id=learner_id, deck_id__in=sorted(ids)), curve)
         for (learner_id, curve), ids in sorted(by_deck.items(), key=lambda item: item[0][0])
     ]
     cases += [
-        (Q(_AmongIds("learner_id", ids)), curve)
-        for curve, ids in by_curve.items()
-        if curve != common
+        (Q(learner_id__in=sorted(ids)), curve) for curve, ids in by_curve.items() if curve != common
     ]
     return _Curves(default=common, cases=cases)
 
@@ -428,8 +397,7 @@ def _per_learner(groups: dict[Any, list[int]], build: Callable[[Any], Q]) -> Q:
     if len(groups) == 1:
         return build(next(iter(groups)))
     return functools.reduce(
-        operator.or_,
-        (Q(_AmongIds("learner_id", ids)) & build(value) for value, ids in groups.items()),
+        operator.or_, (Q(learner_id__in=ids) & build(value) for value, ids in groups.items())
     )
 
 
@@ -576,7 +544,7 @@ def _bucket_counts_by_case(
     bucket = Case(
         *[
             When(
-                _AmongIds("learner_id", ids),
+                learner_id__in=ids,
                 then=Case(
                     *[
                         When(reviewed_at__gte=start, then=Value(code))
@@ -592,8 +560,8 @@ def _bucket_counts_by_case(
     )
     return (
         ReviewLog.objects.filter(
-            _AmongIds("deck_id", deck_ids),
-            _AmongIds("learner_id", student_ids),
+            deck_id__in=list(deck_ids),
+            learner_id__in=list(student_ids),
             reviewed_at__gte=min(day.ends for day in groups) - timedelta(days=7 * weeks),
             reviewed_at__lt=max(day.ends for day in groups),
         )
@@ -695,7 +663,7 @@ def student_rows(
         suspended=False, state=CardState.REVIEW, stability__gt=0
     ) & curves.below_desired_retention(now)
     states = (
-        CardState.objects.filter(_AmongIds("learner_id", ids), _AmongIds("deck_id", deck_ids))
+        CardState.objects.filter(learner_id__in=ids, deck_id__in=deck_ids)
         .values("learner_id", "deck_id")
         .annotate(
             seen=Count("id", filter=~Q(state=CardState.NEW)),
@@ -781,9 +749,7 @@ def card_rows(
         return []
     curves = curves or _curves(ids, deck_ids)
     per_card = (
-        CardState.objects.filter(
-            _AmongIds("learner_id", ids), _AmongIds("deck_id", deck_ids), reps__gt=0
-        )
+        CardState.objects.filter(learner_id__in=ids, deck_id__in=deck_ids, reps__gt=0)
         .values("card_id")
         .annotate(students=Count("id"), reviews=Sum("reps"), lapse_sum=Sum("lapses"))
         .annotate(
@@ -815,9 +781,9 @@ def card_rows(
         mean_recall = (
             CardState.objects.filter(
                 remembered,
-                _AmongIds("learner_id", ids),
-                _AmongIds("deck_id", deck_ids),
                 card_id=OuterRef("pk"),
+                learner_id__in=ids,
+                deck_id__in=deck_ids,
                 reps__gt=0,
             )
             .order_by()

@@ -68,29 +68,27 @@ def offset_spans(zone: zoneinfo.ZoneInfo, start: datetime, end: datetime) -> lis
     return spans
 
 
-def local_hours(
+def local_hour_bounds(
     zone: zoneinfo.ZoneInfo, start: datetime, end: datetime
-) -> list[tuple[datetime, datetime, int]]:
-    """The stretches from `start` to `end` with one local clock hour each, as (from, until,
-    hour): a new stretch wherever the clock's hour changes, on the hour or at a change of
-    offset (so a fall-back night has two stretches of its repeated hour).
+) -> tuple[list[int], list[int]]:
+    """Where the local clock's hour changes from `start` to `end`: the bounds (seconds
+    since the epoch, `start` and `end` included) of stretches with one hour each, and
+    that hour. A new stretch starts on every hour and at every change of offset, so a
+    fall-back night has two stretches of its repeated hour.
 
     A database counts each stretch's reviews from an index range, and every review
     lands in the hour `moment.astimezone(zone).hour` gives, with no date arithmetic
-    per row."""
-    stretches = []
-    moment = start.astimezone(UTC)
-    end = end.astimezone(UTC)
-    for span in offset_spans(zone, moment, end):
-        until = end if span.until is None else min(span.until, end)
+    per row. Whole numbers, not datetimes: a year has 8,760 of them."""
+    moment, last = int(start.timestamp()), int(end.timestamp())
+    bounds, hours = [moment], []
+    for span in offset_spans(zone, start, end):
+        until = last if span.until is None else min(int(span.until.timestamp()), last)
         while moment < until:
-            local = int(moment.timestamp()) + span.offset
-            # The next whole hour on this span's clock, as a UTC instant.
-            following = datetime.fromtimestamp((local // 3600 + 1) * 3600 - span.offset, tz=UTC)
-            upto = min(following, until)
-            stretches.append((moment, upto, local // 3600 % 24))
-            moment = upto
-    return stretches
+            local = moment + span.offset
+            moment = min((local // 3600 + 1) * 3600 - span.offset, until)
+            bounds.append(moment)
+            hours.append(local // 3600 % 24)
+    return bounds, hours
 
 
 def day_number(day: date) -> int:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -83,40 +82,49 @@ def _where(reviews: QuerySet[ReviewLog]) -> tuple[str, list]:
     return where, list(params)
 
 
-def _bounds_json(bounds: Sequence[datetime]) -> str:
-    """Consecutive bounds as a JSON array of [from, until] pairs in the column's format."""
-    adapt = connection.ops.adapt_datetimefield_value
-    stamps = [adapt(moment) for moment in bounds]
-    return json.dumps([[low, high] for low, high in zip(stamps, stamps[1:], strict=False)])
+# Bounds travel as seconds since the epoch (formatting or sending thousands of datetimes
+# costs more than the counting) and become timestamps in the database, once each.
+# SQLite: consecutive bounds from a JSON array, in the text format Django stores; each
+# stretch as (its index, from, until).
+SQLITE_STRETCHES = """
+    WITH bound (i, moment) AS (
+        SELECT key, datetime(value, 'unixepoch') FROM json_each(%s)
+    ),
+    stretch (i, low, high) AS (
+        SELECT i, moment, lead(moment) OVER (ORDER BY i) FROM bound
+    )"""
+# Postgres: the bounds as a timestamptz array. In a scalar subquery, so it is built once:
+# in a prepared statement's generic plan an expression of a parameter is not folded to a
+# constant but worked out again for every row.
+POSTGRES_BOUNDS = (
+    "(SELECT array_agg(to_timestamp(moment) ORDER BY i) "
+    "FROM unnest(%s::bigint[]) WITH ORDINALITY AS bound (moment, i))"
+)
 
 
 def review_days(
-    reviews: QuerySet[ReviewLog], bounds: Sequence[datetime], first_grouped: int
+    reviews: QuerySet[ReviewLog], bounds: Sequence[int], first_grouped: int
 ) -> ReviewDays:
-    """Reviews between each pair of consecutive `bounds` (days); from day `first_grouped`
-    on also grouped by kind, rating and interval class (with their time), and before it
-    summed up as true retention. One query."""
+    """Reviews between each pair of consecutive `bounds` (days, as seconds since the
+    epoch); from day `first_grouped` on also grouped by kind, rating and interval class
+    (with their time), and before it summed up as true retention. One query."""
     days = len(bounds) - 1
     where, params = _where(reviews)
     if connection.vendor == "postgresql":
         return _review_days_by_bucket(where, params, bounds, first_grouped)
     table = connection.ops.quote_name(ReviewLog._meta.db_table)
-    in_day = f"{where} AND reviewed_at >= days.low AND reviewed_at < days.high"
-    sql = f"""
-        WITH days (day, low, high) AS (
-            SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]')
-            FROM json_each(%s)
-        )
-        SELECT day,
-            CASE WHEN day < %s THEN (SELECT COUNT(*) FROM {table} WHERE {in_day}) END,
-            CASE WHEN day >= %s THEN (
+    in_day = f"{where} AND reviewed_at >= stretch.low AND reviewed_at < stretch.high"
+    sql = f"""{SQLITE_STRETCHES}
+        SELECT i,
+            CASE WHEN i < %s THEN (SELECT COUNT(*) FROM {table} WHERE {in_day}) END,
+            CASE WHEN i >= %s THEN (
                 SELECT group_concat(combo || ' ' || reviews || ' ' || ms, ' ') FROM (
                     SELECT {COMBO_SQL} AS combo, COUNT(*) AS reviews, SUM(duration_ms) AS ms
                     FROM {table} WHERE {in_day} GROUP BY 1
                 )
             ) END
-        FROM days"""
-    sql_params: list = [_bounds_json(bounds), first_grouped, *params, first_grouped, *params]
+        FROM stretch WHERE high IS NOT NULL"""
+    sql_params: list = [json.dumps(list(bounds)), first_grouped, *params, first_grouped, *params]
     if first_grouped > 0:
         # The rest of the year only adds to true retention: one pass, nothing to group.
         sql += f"""
@@ -127,12 +135,12 @@ def review_days(
             COUNT(*) FILTER (WHERE last_interval_days >= {MATURE_DAYS} AND rating > 1),
             COUNT(*) FILTER (WHERE last_interval_days >= {MATURE_DAYS} AND rating = 1))
         FROM {table}
-        WHERE {where} AND reviewed_at >= %s AND reviewed_at < %s
+        WHERE {where}
+            AND reviewed_at >= datetime(%s, 'unixepoch') AND reviewed_at < datetime(%s, 'unixepoch')
             AND rating BETWEEN {ReviewLog.AGAIN} AND {ReviewLog.EASY}
             AND kind <> {ReviewLog.KIND_MANUAL}
             AND (kind = {ReviewLog.KIND_REVIEW} OR {INTERVAL_CLASS_SQL} > 0)"""
-        adapt = connection.ops.adapt_datetimefield_value
-        sql_params += [*params, adapt(bounds[0]), adapt(bounds[first_grouped])]
+        sql_params += [*params, bounds[0], bounds[first_grouped]]
     result = ReviewDays([0] * days)
     with connection.cursor() as cursor:
         cursor.execute(sql, sql_params)
@@ -155,19 +163,17 @@ def review_days(
 
 
 def _review_days_by_bucket(
-    where: str, params: list, bounds: Sequence[datetime], first_grouped: int
+    where: str, params: list, bounds: Sequence[int], first_grouped: int
 ) -> ReviewDays:
     days = len(bounds) - 1
     table = connection.ops.quote_name(ReviewLog._meta.db_table)
     # One packed key: Postgres can't guess how many groups an expression makes, and
-    # picks a hash aggregate for one key where it would sort for two. The bounds are a
-    # scalar subquery (evaluated once): in a prepared statement's generic plan a cast of
-    # a parameter is not folded to a constant but redone for every row.
+    # picks a hash aggregate for one key where it would sort for two.
     sql = f"""
-        SELECT width_bucket(reviewed_at, (SELECT %s::timestamptz[])) * 256 + {COMBO_SQL},
+        SELECT width_bucket(reviewed_at, {POSTGRES_BOUNDS}) * 256 + {COMBO_SQL},
             COUNT(*), SUM(duration_ms)
         FROM {table}
-        WHERE {where} AND reviewed_at >= %s AND reviewed_at < %s
+        WHERE {where} AND reviewed_at >= to_timestamp(%s) AND reviewed_at < to_timestamp(%s)
         GROUP BY 1"""
     result = ReviewDays([0] * days)
     young_passed = young_failed = mature_passed = mature_failed = 0
@@ -197,56 +203,51 @@ def _review_days_by_bucket(
 
 
 def reviews_per_hour(
-    reviews: QuerySet[ReviewLog], stretches: Sequence[tuple[datetime, datetime, int]]
+    reviews: QuerySet[ReviewLog], bounds: Sequence[int], hours: Sequence[int]
 ) -> list[tuple[int, int]]:
-    """Rated reviews (not manual) and how many passed, per local clock hour, counted over
-    `stretches` of one hour each (stats.days.local_hours). One query."""
-    hours = [(0, 0)] * 24
-    if not stretches:
-        return hours
+    """Rated reviews (not manual) and how many passed, per local clock hour, counted
+    between consecutive `bounds` whose hours are `hours` (stats.days.local_hour_bounds).
+    One query."""
+    per_hour = [(0, 0)] * 24
+    if not hours:
+        return per_hour
     where, params = _where(reviews)
     table = connection.ops.quote_name(ReviewLog._meta.db_table)
     rated = f"rating >= {ReviewLog.AGAIN} AND kind <> {ReviewLog.KIND_MANUAL}"
     if connection.vendor == "postgresql":
-        # Each row's stretch by binary search, and its hour from the array of hours; both
-        # arrays in scalar subqueries, as in _review_days_by_bucket.
-        bounds = [low for low, _, _ in stretches] + [stretches[-1][1]]
+        # Each row's stretch by binary search, and its hour from the array of hours.
         sql = f"""
-            SELECT ((SELECT %s::int[]))[width_bucket(reviewed_at, (SELECT %s::timestamptz[]))] * 2
+            SELECT ((SELECT %s::int[]))[width_bucket(reviewed_at, {POSTGRES_BOUNDS})] * 2
                 + (rating > {ReviewLog.AGAIN})::int,
                 COUNT(*)
             FROM {table}
-            WHERE {where} AND {rated} AND reviewed_at >= %s AND reviewed_at < %s
+            WHERE {where} AND {rated}
+                AND reviewed_at >= to_timestamp(%s) AND reviewed_at < to_timestamp(%s)
             GROUP BY 1"""
-        sql_params = [[hour for _, _, hour in stretches], bounds, *params, bounds[0], bounds[-1]]
+        sql_params = [list(hours), list(bounds), *params, bounds[0], bounds[-1]]
         with connection.cursor() as cursor:
             cursor.execute(sql, sql_params)
             for key, count in cursor.fetchall():
                 hour, passed = divmod(key, 2)
-                reviews_count, passes = hours[hour]
-                hours[hour] = (reviews_count + count, passes + (count if passed else 0))
-        return hours
+                reviews_count, passes = per_hour[hour]
+                per_hour[hour] = (reviews_count + count, passes + (count if passed else 0))
+        return per_hour
     # Each stretch's count and passes summed as one number (passes in the high half):
     # one aggregate, no GROUP BY to sort.
-    sql = f"""
-        WITH stretches (i, low, high) AS (
-            SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]')
-            FROM json_each(%s)
-        )
+    sql = f"""{SQLITE_STRETCHES}
         SELECT i, (
             SELECT SUM(CASE WHEN rating > {ReviewLog.AGAIN} THEN {HALF + 1} ELSE 1 END)
             FROM {table}
             WHERE {where} AND {rated}
-                AND reviewed_at >= stretches.low AND reviewed_at < stretches.high
+                AND reviewed_at >= stretch.low AND reviewed_at < stretch.high
         )
-        FROM stretches"""
-    bounds = [low for low, _, _ in stretches] + [stretches[-1][1]]
+        FROM stretch WHERE high IS NOT NULL"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_bounds_json(bounds), *params])
+        cursor.execute(sql, [json.dumps(list(bounds)), *params])
         for index, packed_counts in cursor.fetchall():
             if not packed_counts:
                 continue
             passes, reviews_count = divmod(packed_counts, HALF)
-            hour = stretches[index][2]
-            hours[hour] = (hours[hour][0] + reviews_count, hours[hour][1] + passes)
-    return hours
+            hour = hours[index]
+            per_hour[hour] = (per_hour[hour][0] + reviews_count, per_hour[hour][1] + passes)
+    return per_hour

@@ -15,7 +15,6 @@ are written for speed, because they run on up to a million rows:
 
 from __future__ import annotations
 
-import math
 import sqlite3
 import zoneinfo
 from collections.abc import Sequence
@@ -37,7 +36,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Floor, Greatest, Least, Ln, Power
+from django.db.models.functions import Cast, Greatest, Power
 
 from reviews import scheduling
 from stats.days import DAY_SECONDS, OffsetSpan
@@ -184,23 +183,32 @@ class Curves:
         return Case(*whens, default=build(self.default), output_field=FloatField())
 
 
-def log2_bucket(days: Combinable, last: int) -> Least:
-    """Days as 0 (under a day), 1 (from 1 to 2), 2 (2 to 4), 3 (4 to 8)... up to `last`.
+def bucket_sql(value: str, thresholds: Sequence[int]) -> str:
+    """SQL for how many of the ascending `thresholds` `value` reaches (0 below the first).
 
-    `days` is read once (it may be an expression): anything under a day counts as half
-    a day, whose log2 (-1) lands in bucket 0. The epsilon keeps exact powers of two
-    (8 days) out of the bucket below, whatever the last bit of ln(8) / ln(2) comes to.
-    """
-    log2 = _float(Ln(Greatest(days, double(0.5))) / double(math.log(2)) + double(1e-9))
-    return Least(Greatest(_int(Floor(log2) + Value(1)), Value(0)), Value(last))
+    A binary search of nested CASEs: a few comparisons per row, cheaper than a logarithm
+    or FLOOR() and exact at the thresholds. `value` is read several times, so it should
+    be a column (of a subquery that worked it out once). Whole-number thresholds compare
+    with integer and float columns alike without converting each row's value."""
+
+    def search(low: int, high: int) -> str:  # the answer lies in [low, high]
+        if low == high:
+            return str(low)
+        middle = (low + high + 1) // 2
+        below, above = search(low, middle - 1), search(middle, high)
+        return f"CASE WHEN {value} < {int(thresholds[middle - 1])} THEN {below} ELSE {above} END"
+
+    return search(0, len(thresholds))
 
 
-def share_bucket(value: Combinable, buckets: int) -> Least:
-    """A 0-1 share as one of `buckets` equal buckets (1.0 falls in the last one)."""
-    return Least(
-        Greatest(_int(Floor(_float(value * double(buckets)))), Value(0)),
-        Value(buckets - 1),
-    )
+def log2_bucket_sql(days: str, last: int) -> str:
+    """Days as 0 (under a day), 1 (from 1 to 2), 2 (2 to 4), 3 (4 to 8)... up to `last`."""
+    return bucket_sql(days, [2**power for power in range(last)])
+
+
+def share_bucket_sql(scaled: str, buckets: int) -> str:
+    """A 0-1 share times `buckets` as one of `buckets` equal buckets (1.0 in the last)."""
+    return bucket_sql(scaled, list(range(1, buckets)))
 
 
 def packed(first: Combinable, *parts: tuple[Combinable, int]) -> ExpressionWrapper:

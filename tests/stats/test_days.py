@@ -74,13 +74,15 @@ def test_day_numbers_round_trip():
 
 
 @pytest.mark.parametrize("zone_name", ZONES)
-def test_local_hours_cut_a_year_where_the_clock_hour_changes(zone_name):
+def test_local_hour_bounds_cut_a_year_where_the_clock_hour_changes(zone_name):
     zone = zoneinfo.ZoneInfo(zone_name)
     start, end = datetime(2024, 1, 1, 0, 0, 30, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)
-    stretches = day_math.local_hours(zone, start, end)
-    assert stretches[0][0] == start and stretches[-1][1] == end
-    for (low, high, hour), following in zip(stretches, stretches[1:], strict=False):
-        assert high == following[0] and low < high <= low + timedelta(hours=1)
-        assert low.astimezone(zone).hour == hour
-        assert (high - timedelta(seconds=1)).astimezone(zone).hour == hour
-        assert high.astimezone(zone).hour != hour or high.astimezone(zone).fold
+    bounds, hours = day_math.local_hour_bounds(zone, start, end)
+    assert bounds[0] == start.timestamp() and bounds[-1] == end.timestamp()
+    assert len(bounds) == len(hours) + 1
+    for low, high, hour in zip(bounds, bounds[1:], hours, strict=False):
+        assert low < high <= low + 3600
+        assert datetime.fromtimestamp(low, zone).hour == hour
+        assert datetime.fromtimestamp(high - 1, zone).hour == hour
+        following = datetime.fromtimestamp(high, zone)
+        assert following.hour != hour or following.fold or high == end.timestamp()

@@ -7,14 +7,14 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db.models import F, Value
+from django.db import connection
 
 from reviews import scheduling
 from reviews.models import CardState, ReviewLog
 from stats import days as day_math
 from stats.review_sql import review_days, reviews_per_hour
 from stats.selectors import _clock, collection_scope, day_starts
-from stats.sql import Curve, Curves, IntervalDays, log2_bucket, share_bucket
+from stats.sql import Curve, Curves, IntervalDays, log2_bucket_sql, share_bucket_sql
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +56,8 @@ def test_study_day_and_hour_in_sql_match_the_learners_clock(zone, hour):
     assert checked == len(moments)
     # Hours: each review counted in the stretch of its local clock hour.
     start, end = datetime(2023, 10, 1, tzinfo=UTC), datetime(2024, 11, 1, tzinfo=UTC)
-    stretches = day_math.local_hours(learner.zone, start, end)
-    hours = reviews_per_hour(ReviewLog.objects.filter(learner=learner), stretches)
+    bounds, stretch_hours = day_math.local_hour_bounds(learner.zone, start, end)
+    hours = reviews_per_hour(ReviewLog.objects.filter(learner=learner), bounds, stretch_hours)
     expected = Counter(moment.astimezone(learner.zone).hour for moment in moments)
     assert hours == [(expected[hour], expected[hour]) for hour in range(24)]
 
@@ -72,7 +72,7 @@ def test_reviews_per_day_counts_exactly_the_moments_of_each_study_day():
         for moment in moments
     )
     first = learner.study_day(NOW) - timedelta(days=364)
-    bounds = day_starts(learner, first, 365)
+    bounds = [int(moment.timestamp()) for moment in day_starts(learner, first, 365)]
     counts = review_days(collection_scope(learner).reviews(), bounds, 365 - 30).counts
     expected = Counter(learner.study_day(moment) for moment in moments)
     got = {first + timedelta(days=index): n for index, n in enumerate(counts) if n}
@@ -140,21 +140,19 @@ def test_recall_uses_each_decks_own_curve():
 def test_buckets_put_exact_powers_of_two_and_full_shares_where_they_belong():
     learner = factories.make_user("buckets")
     deck = factories.make_deck(learner, "Deck")
-    cards = factories.make_cards(learner, deck, 8)
+    cards = factories.make_cards(learner, deck, 10)
     cases = [(0.5, 0.0), (1.0, 0.05), (2.0, 0.5), (3.999, 0.949), (4.0, 0.95), (8.0, 0.99999),
-             (1024.0, 1.0), (10000.0, 1.0)]  # fmt: skip
+             (1024.0, 1.0), (2047.99, 1.0), (10000.0, 1.0), (-3.0, -0.2)]  # fmt: skip
     for card, (stability, share) in zip(cards, cases, strict=True):
         factories.make_card_state(learner, card, stability=stability, difficulty=share)
-    rows = (
-        CardState.objects.filter(learner=learner)
-        .annotate(
-            days=log2_bucket(F("stability"), 12), share=share_bucket(F("difficulty") + Value(0), 20)
-        )
-        .order_by("stability")
-        .values_list("days", "share")
-    )
-    assert [(int(days), int(share)) for days, share in rows] == [
-        (0, 0), (1, 1), (2, 10), (2, 18), (3, 19), (4, 19), (11, 19), (12, 19),
+    states = CardState.objects.filter(learner=learner).values("stability", "difficulty")
+    inner, params = states.query.sql_with_params()
+    days, share = log2_bucket_sql("stability", 12), share_bucket_sql("difficulty * 20", 20)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {days}, {share} FROM ({inner}) states ORDER BY stability", params)
+        rows = cursor.fetchall()
+    assert rows == [
+        (0, 0), (0, 0), (1, 1), (2, 10), (2, 18), (3, 19), (4, 19), (11, 19), (11, 19), (12, 19),
     ]  # fmt: skip
 
 

@@ -285,7 +285,7 @@ def test_students_in_other_time_zones_count_their_own_days(world, monkeypatch):
     day begins at 08:00 UTC. A review at 07:30 UTC is yesterday's for him, though it would
     be today's for alice. The same figures come out whichever way the query is built (a
     SELECT per day boundary, or CASE for a class spread over many time zones)."""
-    from classrooms import selectors
+    from classrooms.selectors import recall
 
     bob = world["bob"]
     bob.timezone = "America/New_York"
@@ -295,7 +295,7 @@ def test_students_in_other_time_zones_count_their_own_days(world, monkeypatch):
         reviewed_at=NOW.replace(hour=7, minute=30), rating=3, kind=REVIEW,
     )  # fmt: skip
     first = class_dashboard(world["classroom"], now=NOW)
-    monkeypatch.setattr(selectors, "_MOST_UNION_TERMS", 0)
+    monkeypatch.setattr(recall, "_MOST_UNION_TERMS", 0)
     second = class_dashboard(world["classroom"], now=NOW)
 
     def figures(dashboard):

@@ -2,32 +2,34 @@ from __future__ import annotations
 
 from django.urls import path
 
-from classrooms import views
+from classrooms.views import assignments, classes, dashboard, members, shared_decks
 
 app_name = "classrooms"
 urlpatterns = [
-    path("", views.class_list, name="list"),
-    path("join/", views.join_form, name="join_form"),
-    path("join/<str:code>/", views.join, name="join"),
-    path("<int:pk>/", views.class_detail, name="detail"),
-    path("<int:pk>/students.csv", views.students_csv, name="students_csv"),
-    path("<int:pk>/cards.csv", views.cards_csv, name="cards_csv"),
-    path("<int:pk>/settings/", views.class_settings, name="settings"),
-    path("<int:pk>/delete/", views.class_delete, name="delete"),
-    path("<int:pk>/leave/", views.leave, name="leave"),
-    path("<int:pk>/invite/rotate/", views.invite_rotate, name="invite_rotate"),
-    path("<int:pk>/invite/off/", views.invite_off, name="invite_off"),
-    path("<int:pk>/teachers/add/", views.teacher_add, name="teacher_add"),
-    path("<int:pk>/teachers/<int:user_id>/remove/", views.teacher_remove, name="teacher_remove"),
-    path("<int:pk>/students/<int:user_id>/remove/", views.student_remove, name="student_remove"),
-    path("<int:pk>/assignments/", views.assignments, name="assignments"),
+    path("", classes.class_list, name="list"),
+    path("join/", classes.join_form, name="join_form"),
+    path("join/<str:code>/", classes.join, name="join"),
+    path("<int:pk>/", dashboard.class_detail, name="detail"),
+    path("<int:pk>/students.csv", dashboard.students_csv, name="students_csv"),
+    path("<int:pk>/cards.csv", dashboard.cards_csv, name="cards_csv"),
+    path("<int:pk>/settings/", members.class_settings, name="settings"),
+    path("<int:pk>/delete/", members.class_delete, name="delete"),
+    path("<int:pk>/leave/", members.leave, name="leave"),
+    path("<int:pk>/invite/rotate/", members.invite_rotate, name="invite_rotate"),
+    path("<int:pk>/invite/off/", members.invite_off, name="invite_off"),
+    path("<int:pk>/teachers/add/", members.teacher_add, name="teacher_add"),
+    path("<int:pk>/teachers/<int:user_id>/remove/", members.teacher_remove, name="teacher_remove"),
+    path("<int:pk>/students/<int:user_id>/remove/", members.student_remove, name="student_remove"),
+    path("<int:pk>/assignments/", assignments.assignments, name="assignments"),
     path(
-        "<int:pk>/assignments/<int:assignment_id>/", views.assignment_edit, name="assignment_edit"
+        "<int:pk>/assignments/<int:assignment_id>/",
+        assignments.assignment_edit,
+        name="assignment_edit",
     ),
     path(
         "<int:pk>/assignments/<int:assignment_id>/remove/",
-        views.assignment_remove,
+        assignments.assignment_remove,
         name="assignment_remove",
     ),
-    path("<int:pk>/decks/<int:deck_id>/copy/", views.deck_copy, name="deck_copy"),
+    path("<int:pk>/decks/<int:deck_id>/copy/", shared_decks.deck_copy, name="deck_copy"),
 ]

@@ -155,7 +155,7 @@ def default_parameters() -> list[float]:
     return [round(float(value), 4) for value in fsrs_rs.DEFAULT_PARAMETERS]
 
 
-# --- Memory states for imported cards (imports.services.packages calls these) ---------
+# --- Memory states for imported cards (imports.services.package_scheduling calls these)
 
 # Below this, fsrs-rs rejects the ease ("ease factor" is 1.3 at the least in Anki).
 _MIN_EASE = 1.3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flashcards.text import strip_html
-from imports.services.packages import _derived_columns, _format_tags, _plain
+from imports.services.package_notes import _derived_columns, _format_tags, _plain
 
 SPACES = [chr(code) for code in range(0x3001) if chr(code).isspace()]
 FIELDS = [

@@ -66,7 +66,10 @@ def main() -> None:
         # Its own name, so a test run on the same server keeps its test database.
         connection.settings_dict["TEST"]["NAME"] = "deckhand_stats_bench"
     migrating = time.perf_counter()
-    name = connection.creation.create_test_db(verbosity=0, keepdb=keep, serialize=False)
+    # A database an earlier BENCH_KEEP=1 run kept is replaced without asking.
+    name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=not keep, keepdb=keep, serialize=False
+    )
     print(f"  migrated in {time.perf_counter() - migrating:.1f}s", file=sys.stderr)
     try:
         from accounts.models import User

@@ -11,7 +11,7 @@ queries, whatever the size of the collection:
 - reviews per local hour of the period (stats.review_sql);
 - the cards as one row per (due day, state, suspended, young/mature) and one row per
   (interval, stability, difficulty, recall) bucket, recall computed in SQL;
-- the cards never studied, and the ten hardest cards twice over.
+- the cards never studied, and the ten hardest cards by lapses and by difficulty.
 
 Python never loops over reviews, only over these groups (and, on SQLite, counts the
 cards' keys itself: see _key_counts). Days are the learner's study days (time zone
@@ -47,6 +47,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
@@ -124,12 +125,6 @@ class StatsScope:
         states = CardState.objects.filter(learner=self.learner)
         if self.deck_ids is not None:
             states = states.filter(deck_id__in=self.deck_ids)
-        if connection.vendor == "sqlite":
-            # The figures read every state in scope. Without statistics (the app runs no
-            # ANALYZE) SQLite walks the (learner, due) index and fetches the rows in due
-            # order, one B-tree search each; picking the ids first reads them in table
-            # order instead, a third to a half cheaper for the whole collection.
-            return CardState.objects.filter(pk__in=states.values("pk"))
         return states
 
     def reviews(self) -> QuerySet[ReviewLog]:
@@ -415,28 +410,42 @@ def _retention_table(
 # --- Cards ---------------------------------------------------------------------------
 
 
+def _states_sql(states: QuerySet[CardState]) -> tuple[str, list]:
+    """A values() queryset of states as a subquery the database keeps apart (LIMIT -1 /
+    OFFSET 0), so what it works out per card is worked out once.
+
+    On SQLite in table order: the figures read every state in scope, and without
+    statistics (the app runs no ANALYZE) SQLite walks the (learner, due) index and
+    fetches the rows in due order, a B-tree search each. Ordered by id it walks the
+    learner index instead, whose entries are in table order: two to four times
+    cheaper for a whole collection."""
+    if connection.vendor == "sqlite":
+        sql, params = states.order_by("pk").query.sql_with_params()
+        return f"({sql} LIMIT -1)", list(params)
+    sql, params = states.order_by().query.sql_with_params()
+    return f"({sql} OFFSET 0)", list(params)
+
+
 def _key_counts(
-    keyed: QuerySet | tuple[str, Sequence], summed: str | None = None
+    keyed: str, params: Sequence, summed: str | None = None
 ) -> tuple[Counter[int], float]:
-    """How many rows of `keyed` (a queryset of values("card_key"), or SQL selecting an
-    integer column card_key) have each key, and the total of its column `summed`. One
-    query.
+    """How many rows of `keyed` (SQL selecting an integer column card_key) have each key,
+    and the total of its column `summed`. One query.
 
     Postgres hashes the keys itself. SQLite has no hash aggregate: its GROUP BY sorts
     every row, half a microsecond each, where a few thousand keys cover a hundred
     thousand cards. So SQLite returns the keys as one comma-separated string (some
     600 kB for 100,000 cards) for Python's Counter, a C hash table, to count: a third
     of the time."""
-    sql, params = keyed.query.sql_with_params() if isinstance(keyed, QuerySet) else keyed
     total_sql = f"SUM({summed})" if summed else "0"
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute(f"SELECT group_concat(card_key), {total_sql} FROM ({sql})", params)
+            cursor.execute(f"SELECT group_concat(card_key), {total_sql} FROM ({keyed})", params)
             keys, total = cursor.fetchone()
             counts = Counter(keys.split(",")) if keys else Counter()
             return Counter({int(key): count for key, count in counts.items()}), total or 0.0
         cursor.execute(
-            f"SELECT card_key, COUNT(*), {total_sql} FROM ({sql}) keyed GROUP BY card_key",
+            f"SELECT card_key, COUNT(*), {total_sql} FROM ({keyed}) keyed GROUP BY card_key",
             params,
         )
         counts, total = Counter(), 0.0
@@ -493,7 +502,7 @@ def _card_counts_and_forecast(
         (suspended_flag, sizes[1]),
         (mature, sizes[2]),
     )
-    keys, _ = _key_counts(scope.states().annotate(card_key=key).values("card_key").order_by())
+    keys, _ = _key_counts(*_states_sql(scope.states().annotate(card_key=key).values("card_key")))
     new = learning = young = mature_count = suspended = 0
     overdue = 0
     due_by_offset: dict[int, int] = defaultdict(int)
@@ -540,9 +549,9 @@ def _memory(
     """Distributions of interval, stability, difficulty and recall, and their sum. One query.
 
     Each card's interval, difficulty share and recall are worked out once in a subquery
-    the database keeps apart (LIMIT -1 / OFFSET 0: otherwise both would copy the
-    expressions into every place the outer query names them, and recall is a power),
-    and bucketed by comparisons around it."""
+    (_states_sql: otherwise both databases would copy the expressions into every place
+    the outer query names them, and recall is a power), and bucketed by comparisons
+    around it."""
     per_card = (
         scope.states()
         # A state without a positive stability has no memory to predict.
@@ -560,10 +569,8 @@ def _memory(
             recall=scope.curves.recall(now),
         )
         .values("in_review", "interval_days", "stability", "difficulty_scaled", "recall")
-        .order_by()
     )
-    inner, params = per_card.query.sql_with_params()
-    fence = " LIMIT -1" if connection.vendor == "sqlite" else " OFFSET 0"
+    inner, params = _states_sql(per_card)
     interval = (
         f"CASE WHEN in_review = 1 THEN {log2_bucket_sql('interval_days', LOG2_LAST)} + 1 ELSE 0 END"
     )
@@ -573,8 +580,8 @@ def _memory(
         f" + {share_bucket_sql('difficulty_scaled', DIFFICULTY_BUCKETS)}) * {sizes[2]}"
         f" + {share_bucket_sql(f'recall * {RECALL_BUCKETS}.0', RECALL_BUCKETS)}"
     )
-    keyed = f"SELECT {key} AS card_key, recall FROM ({inner}{fence}) per_card"
-    keys, total = _key_counts((keyed, params), summed="recall")
+    keyed = f"SELECT {key} AS card_key, recall FROM {inner} per_card"
+    keys, total = _key_counts(keyed, params, summed="recall")
     intervals = [0] * (LOG2_LAST + 1)
     stability = [0] * (LOG2_LAST + 1)
     difficulty = [0] * DIFFICULTY_BUCKETS
@@ -592,16 +599,46 @@ def _memory(
     return intervals, stability, difficulty, recalls, Knowledge(total, cards)
 
 
-def _hard_cards(scope: StatsScope, now: datetime, order: Sequence[str], where: Q) -> list[HardCard]:
-    """The top cards by `order`: picked from the states alone, then read with their note
-    and deck (so the join and the recall only touch ten rows). One query."""
-    top = scope.states().filter(where).order_by(*order).values("pk")[:HARDEST_LIMIT]
-    states = list(
-        CardState.objects.filter(pk__in=top)
+BY_LAPSES = ("-lapses", "-difficulty", "card_id")
+BY_DIFFICULTY = ("-difficulty", "-lapses", "card_id")
+
+
+def _hardest_cards(scope: StatsScope, now: datetime) -> tuple[list[HardCard], list[HardCard]]:
+    """The ten cards with the most lapses, and the ten with the highest difficulty (of
+    those studied), each picked from the states alone; then the (up to) twenty read with
+    their note and deck, so the joins and the recall only touch those. One query."""
+    states = scope.states()
+    tops, params = [], []
+    for order, picked in (
+        (BY_LAPSES, states.filter(lapses__gt=0)),
+        (BY_DIFFICULTY, states.filter(difficulty__isnull=False).exclude(state=CardState.NEW)),
+    ):
+        inner, inner_params = _states_sql(picked.values("id", "lapses", "difficulty", "card_id"))
+        ordering = ", ".join(
+            f"s.{name.lstrip('-')} {'DESC' if name.startswith('-') else 'ASC'}" for name in order
+        )
+        tops.append(
+            f"SELECT picked.id FROM (SELECT s.id FROM {inner} s ORDER BY {ordering} "
+            f"LIMIT {HARDEST_LIMIT}) picked"
+        )
+        params += inner_params
+    read = list(
+        CardState.objects.filter(pk__in=RawSQL(" UNION ".join(tops), params))
         .select_related("card__note", "card__deck")
         .annotate(recall=scope.curves.recall(now))
-        .order_by(*order)
+        .order_by(*BY_LAPSES)
     )
+    # In the database's own order (its NULL difficulties included), the first ten with
+    # lapses are the ten it picked; difficulties of the second list are never NULL.
+    by_lapses = [state for state in read if state.lapses > 0][:HARDEST_LIMIT]
+    by_difficulty = sorted(
+        (s for s in read if s.difficulty is not None and s.state != CardState.NEW),
+        key=lambda state: (-state.difficulty, -state.lapses, state.card_id),
+    )[:HARDEST_LIMIT]
+    return _hard_cards(scope, by_lapses), _hard_cards(scope, by_difficulty)
+
+
+def _hard_cards(scope: StatsScope, states: Sequence[CardState]) -> list[HardCard]:
     cards = []
     for state in states:
         note = state.card.note
@@ -630,7 +667,7 @@ def _hard_cards(scope: StatsScope, now: datetime, order: Sequence[str], where: Q
 def stats_page(
     scope: StatsScope, *, range_key: str = DEFAULT_RANGE, now: datetime | None = None
 ) -> StatsPage:
-    """Every figure of the statistics page, in a fixed number of queries (eight)."""
+    """Every figure of the statistics page, in a fixed number of queries (six)."""
     now = now or timezone.now()
     if range_key not in RANGES:
         range_key = DEFAULT_RANGE
@@ -665,6 +702,7 @@ def stats_page(
     )
     counts, forecast = _card_counts_and_forecast(scope, clock, day, range_days)
     intervals, stability, difficulty, recall, knowledge = _memory(scope, now)
+    hardest_by_lapses, hardest_by_difficulty = _hardest_cards(scope, now)
     return StatsPage(
         scope=scope,
         range_key=range_key,
@@ -683,13 +721,6 @@ def stats_page(
         stability=stability,
         difficulty=difficulty,
         recall=recall,
-        hardest_by_lapses=_hard_cards(
-            scope, now, ("-lapses", "-difficulty", "card_id"), Q(lapses__gt=0)
-        ),
-        hardest_by_difficulty=_hard_cards(
-            scope,
-            now,
-            ("-difficulty", "-lapses", "card_id"),
-            Q(difficulty__isnull=False) & ~Q(state=CardState.NEW),
-        ),
+        hardest_by_lapses=hardest_by_lapses,
+        hardest_by_difficulty=hardest_by_difficulty,
     )

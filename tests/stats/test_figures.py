@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reviews import scheduling
+from reviews.models import CardState
 from stats import days as day_math
 from stats.selectors import (
     RECALL_BUCKETS,
@@ -13,6 +14,7 @@ from stats.selectors import (
     deck_scope,
     stats_page,
 )
+from tests import factories
 from tests.stats import fixture
 from tests.stats.fixture import NOW, TODAY, build_history
 
@@ -175,3 +177,21 @@ def test_a_learner_with_nothing_yet_gets_an_empty_page(other_user):
     assert page.counts.total == 0
     assert all(row.total.total == 0 for row in page.retention)
     assert page.hardest_by_lapses == []
+
+
+def test_each_hardest_list_keeps_its_own_ten_when_the_two_differ(owner):
+    deck = factories.make_deck(owner, "Deck")
+    cards = factories.make_cards(owner, deck, 14)
+    # Lapses 1..12 with falling difficulty, so the hardest by difficulty have few lapses;
+    # two lapsed cards were reset (no difficulty), and two with no lapses are hardest.
+    for index, card in enumerate(cards[:12]):
+        factories.make_card_state(
+            owner, card, state=CardState.REVIEW, lapses=index + 1, difficulty=9.9 - index * 0.5
+        )
+    factories.make_card_state(owner, cards[12], state=CardState.NEW, lapses=30)
+    factories.make_card_state(owner, cards[13], state=CardState.REVIEW, lapses=0, difficulty=10.0)
+    page = stats_page(collection_scope(owner), now=NOW)
+    lapses = [card.lapses for card in page.hardest_by_lapses]
+    assert lapses == [30, 12, 11, 10, 9, 8, 7, 6, 5, 4]
+    difficulties = [card.difficulty for card in page.hardest_by_difficulty]
+    assert difficulties == [10.0] + [9.9 - index * 0.5 for index in range(9)]

@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 
 # Session and user, then the scope (presets, deck options), then the figures: the year's
 # reviews by study day (grouped over the period), reviews by hour, cards by state and due
-# day, unseen cards, the memory distributions, and the two hardest-card lists.
-COLLECTION_QUERIES = 2 + 2 + 7
+# day, unseen cards, the memory distributions, and the hardest cards (both lists).
+COLLECTION_QUERIES = 2 + 2 + 6
 # A deck: the deck itself, then study_plan's presets and subdecks, instead of the scope's two.
-DECK_QUERIES = 2 + 3 + 7
+DECK_QUERIES = 2 + 3 + 6
 
 
 @pytest.mark.parametrize("cards", [5, 120])

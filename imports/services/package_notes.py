@@ -26,7 +26,7 @@ from accounts.models import User
 from flashcards.models import Card, Note, NoteType, new_guid
 from flashcards.services.notes import MAX_FIELD_LENGTH
 from flashcards.text import strip_html
-from imports.apkg_reader import AnkiPackage
+from imports.apkg import AnkiPackage
 from imports.bulk import BulkInserter, first_free_id, new_ids
 from imports.services.common import ImportReport
 from imports.services.sqlite_copy import SqliteCopy

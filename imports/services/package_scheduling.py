@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import User
-from imports.apkg_reader import AnkiPackage, PackageCard
+from imports.apkg import AnkiPackage, PackageCard
 from imports.bulk import BulkInserter
 from imports.services.common import BATCH, ImportReport, chunks
 from imports.services.sqlite_copy import SqliteCopy

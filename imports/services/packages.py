@@ -41,7 +41,7 @@ from accounts.models import User
 from flashcards.models import DECK_SEPARATOR, Card, Deck, Media, Note, NoteType
 from flashcards.services.decks import split_deck_name
 from flashcards.services.media import media_path, store_media, validate_media_filename
-from imports.apkg_reader import (
+from imports.apkg import (
     AnkiPackage,
     ImportError_,
     PackageMedia,

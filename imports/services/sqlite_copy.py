@@ -35,7 +35,7 @@ from django.db import connection
 
 from flashcards.models import NoteType
 from flashcards.services.notes import MAX_FIELD_LENGTH
-from imports.apkg_reader import AnkiPackage, CorruptPackage, PackageCard
+from imports.apkg import AnkiPackage, CorruptPackage, PackageCard
 from imports.bulk import BulkInserter
 
 SCHEMA = "deckhand_package"

@@ -48,7 +48,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -280,7 +280,9 @@ class HardCard:
     @property
     def difficulty_percent(self) -> int | None:
         """FSRS difficulty (1-10) as Anki shows it, 0-100%."""
-        return None if self.difficulty is None else round((self.difficulty - 1) / 9 * 100)
+        if self.difficulty is None:
+            return None
+        return round((min(max(self.difficulty, 1.0), 10.0) - 1) / 9 * 100)
 
     @property
     def recall_percent(self) -> int | None:
@@ -443,15 +445,17 @@ def _key_counts(
             cursor.execute(f"SELECT group_concat(card_key), {total_sql} FROM ({keyed})", params)
             keys, total = cursor.fetchone()
             counts = Counter(keys.split(",")) if keys else Counter()
-            return Counter({int(key): count for key, count in counts.items()}), total or 0.0
+            # A key a REAL expression produced reads "12.0".
+            return Counter({int(float(key)): n for key, n in counts.items()}), total or 0.0
         cursor.execute(
             f"SELECT card_key, COUNT(*), {total_sql} FROM ({keyed}) keyed GROUP BY card_key",
             params,
         )
         counts, total = Counter(), 0.0
         for key, count, part in cursor.fetchall():
-            counts[key] += count
-            total += part or 0.0
+            if key is not None:  # as group_concat leaves out NULL keys
+                counts[int(key)] += count
+                total += part or 0.0
         return counts, total
 
 
@@ -564,7 +568,12 @@ def _memory(
                 output_field=IntegerField(),
             ),
             interval_days=IntervalDays(),
-            difficulty_scaled=Coalesce((F("difficulty") - double(1.0)) / double(9.0), double(0.0))
+            # Clamped to FSRS's 1-10 first: an imported 1e308 would overflow Postgres.
+            difficulty_scaled=Coalesce(
+                (Least(Greatest(F("difficulty"), double(1.0)), double(10.0)) - double(1.0))
+                / double(9.0),
+                double(0.0),
+            )
             * double(DIFFICULTY_BUCKETS),
             recall=scope.curves.recall(now),
         )

@@ -156,12 +156,14 @@ class Curves:
                 return curve
         return self.default
 
-    def recall(self, now: datetime, prefix: str = "") -> Case | Power:
+    def recall(self, now: datetime, prefix: str = "") -> Case:
         """Predicted recall at `now` of a CardState row (columns under `prefix`).
 
         As scheduling.retrievability(): R = (1 + factor * t / S) ** decay with t the
         whole days since the last review, never negative. Only meaningful for rows
-        with a stability and a last review; NULL otherwise.
+        with a stability and a last review; NULL without a positive stability (an
+        imported negative one would make Postgres raise a complex power, a vanishing
+        one overflow: FSRS never goes below 0.001).
         """
         days = Greatest(
             _int(
@@ -169,18 +171,24 @@ class Curves:
             ),
             Value(0),
         )
+        stability = Greatest(F(f"{prefix}stability"), double(1e-9))
 
         def build(curve: Curve) -> Power:
-            ratio = _float(double(curve.factor) * days / F(f"{prefix}stability"))
+            ratio = _float(double(curve.factor) * days / stability)
             return Power(double(1.0) + ratio, double(curve.decay), output_field=FloatField())
 
-        if not self.decks:
-            return build(self.default)
-        whens = [
-            When(Q(**{f"{prefix}deck_id__in": list(ids)}), then=build(curve))
-            for curve, ids in self.decks
-        ]
-        return Case(*whens, default=build(self.default), output_field=FloatField())
+        recall: Case | Power = build(self.default)
+        if self.decks:
+            whens = [
+                When(Q(**{f"{prefix}deck_id__in": list(ids)}), then=build(curve))
+                for curve, ids in self.decks
+            ]
+            recall = Case(*whens, default=build(self.default), output_field=FloatField())
+        return Case(
+            When(Q(**{f"{prefix}stability__gt": 0}), then=recall),
+            default=None,
+            output_field=FloatField(),
+        )
 
 
 def bucket_sql(value: str, thresholds: Sequence[int]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from reviews import scheduling
@@ -195,3 +197,31 @@ def test_each_hardest_list_keeps_its_own_ten_when_the_two_differ(owner):
     assert lapses == [30, 12, 11, 10, 9, 8, 7, 6, 5, 4]
     difficulties = [card.difficulty for card in page.hardest_by_difficulty]
     assert difficulties == [10.0] + [9.9 - index * 0.5 for index in range(9)]
+
+
+def test_odd_states_and_reviews_leave_the_page_whole(owner):
+    deck = factories.make_deck(owner, "Deck")
+    cards = factories.make_cards(owner, deck, 5)
+    last = NOW - timedelta(days=3)
+    for card, fields in zip(
+        cards,
+        [
+            {"state": CardState.REVIEW, "stability": 0.0, "last_review": last, "due": NOW},
+            {"state": CardState.REVIEW, "stability": -2.0, "difficulty": -1.0, "last_review": last},
+            {"state": CardState.REVIEW, "stability": 5.0, "difficulty": 42.0, "last_review": NOW},
+            {"state": CardState.LEARNING, "stability": 1e-300, "last_review": last, "due": last},
+            {"state": CardState.RELEARNING, "difficulty": 5.0},
+        ],
+        strict=True,
+    ):
+        factories.make_card_state(owner, card, **fields)
+    for minutes, fields in enumerate(
+        [{"rating": 4, "kind": 7}, {"rating": 0}, {"last_interval_days": -(10**6)}]
+    ):
+        factories.make_review(owner, cards[0], NOW - timedelta(minutes=minutes), **fields)
+    factories.make_review(owner, cards[0], NOW + timedelta(days=3))  # a clock ahead
+    for range_key in ("month", "year"):
+        page = stats_page(collection_scope(owner), now=NOW, range_key=range_key)
+        assert page.counts.total == 5
+        assert page.knowledge.cards == 2  # a positive stability and a last review
+        assert sum(page.heatmap.values()) == 3

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -55,8 +54,6 @@ from imports.services.common import ImportReport, Progress
 from imports.services.package_notes import NotesMixin
 from imports.services.package_scheduling import SchedulingMixin
 from imports.services.sqlite_copy import SqliteCopy, can_copy
-
-logger = logging.getLogger(__name__)
 
 
 def reader_limits() -> ReaderLimits:

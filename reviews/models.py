@@ -267,7 +267,19 @@ class ReviewLog(models.Model):
             models.UniqueConstraint(fields=["learner", "review_id"], name="reviewlog_unique_id"),
         ]
         indexes = [
-            models.Index(fields=["learner", "reviewed_at"]),
+            # The statistics page reads a learner's reviews by time and needs only
+            # these columns of them: it reads the index alone, never the table.
+            models.Index(
+                fields=[
+                    "learner",
+                    "reviewed_at",
+                    "kind",
+                    "rating",
+                    "last_interval_days",
+                    "duration_ms",
+                ],
+                name="reviewlog_learner_day_stats",
+            ),
             models.Index(fields=["card", "learner", "reviewed_at"]),
             # The daily limits' index; kind and rating ride along so the class dashboard
             # counts a deck's reviews and passes from the index alone, reading no rows.

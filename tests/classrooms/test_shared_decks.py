@@ -202,9 +202,11 @@ def test_media_of_the_teacher_shows_to_members_only(
 
 
 def _status(client, url: str) -> int:
-    """A GET's status, with a served file's handle closed."""
+    """A GET's status. A served file is read to its end, so the test client closes it
+    (closing the response by hand would also close the test's database connection)."""
     response = client.get(url)
-    response.close()
+    if response.streaming:
+        b"".join(response.streaming_content)
     return response.status_code
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
+from config.jobs import ABANDONED_MESSAGE, abandoned_before
 from flashcards.models import Deck
 
 
@@ -46,6 +48,8 @@ class ExportJob(models.Model):
     missing_media = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # Set by the worker as it goes; see config.jobs.
+    heartbeat = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -54,6 +58,14 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.format}, {self.status})"
+
+    def fail_if_abandoned(self) -> None:
+        """Mark the job failed if its worker died running it (see config.jobs)."""
+        failed = ExportJob.objects.filter(
+            pk=self.pk, status=self.RUNNING, heartbeat__lt=abandoned_before()
+        ).update(status=self.FAILED, error=ABANDONED_MESSAGE, finished=timezone.now())
+        if failed:
+            self.refresh_from_db()
 
     @property
     def is_finished(self) -> bool:

@@ -223,7 +223,7 @@ def run_export_job(*, job_id: int) -> None:
     job = ExportJob.objects.select_related("owner", "deck").filter(pk=job_id).first()
     if job is None or job.status != ExportJob.PENDING:
         return
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.RUNNING)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.RUNNING, heartbeat=timezone.now())
     scope = job_scope(job)
     if scope is None:
         ExportJob.objects.filter(pk=job.pk).update(
@@ -232,7 +232,7 @@ def run_export_job(*, job_id: int) -> None:
         return
 
     def report(done: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(notes_done=done)
+        ExportJob.objects.filter(pk=job.pk).update(notes_done=done, heartbeat=timezone.now())
 
     try:
         built = build_export_file(

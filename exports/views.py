@@ -123,6 +123,7 @@ def _job_for_user(request: AuthedRequest, job_id: int) -> ExportJob:
 @require_GET
 def job_detail(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = _job_for_user(request, job_id)
+    job.fail_if_abandoned()
     template = "exports/job.html#status" if request.htmx else "exports/job.html"
     return render(request, template, {"job": job, "ready": job_file(job) is not None})
 

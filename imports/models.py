@@ -38,6 +38,9 @@ class ImportJob(models.Model):
     report = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # When the worker started it; the progress file's time is its heartbeat after
+    # that (an import runs in one transaction, so it can't write this row as it goes).
+    heartbeat = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:

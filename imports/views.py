@@ -15,6 +15,7 @@ from imports.services import ImportReport
 from imports.services.jobs import (
     create_job,
     discard_job,
+    fail_if_abandoned,
     percent,
     read_job_text,
     read_progress,
@@ -200,6 +201,7 @@ def job_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_job_for_user(request.user, pk)
     if job.status == ImportJob.MAPPING:
         return redirect("imports:mapping", job.pk)
+    fail_if_abandoned(job=job)
     done, total = read_progress(job)
     context = {
         "job": job,

@@ -14,7 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
+from config.jobs import ABANDONED_MESSAGE, abandoned_before
 from flashcards.models import Card, Deck
 from reviews import scheduling
 
@@ -317,6 +319,8 @@ class OptimizerRun(models.Model):
     message = models.TextField(blank=True)
     result = models.JSONField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # Set by the worker as it goes; see config.jobs.
+    heartbeat = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -324,6 +328,15 @@ class OptimizerRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.preset_id} ({self.status})"
+
+    def fail_if_abandoned(self) -> None:
+        """Mark the run failed if its worker died running it (see config.jobs), so it
+        no longer stands in the way of a new one."""
+        failed = OptimizerRun.objects.filter(
+            pk=self.pk, status=self.RUNNING, heartbeat__lt=abandoned_before()
+        ).update(status=self.FAILED, message=ABANDONED_MESSAGE, finished=timezone.now())
+        if failed:
+            self.refresh_from_db()
 
     @property
     def is_active(self) -> bool:

@@ -31,6 +31,8 @@ def start_run(*, learner: User, preset: Preset, kind: str) -> OptimizerRun:
         owner=learner, preset=preset, kind=kind, status__in=under_way
     ).first()
     if active is not None:
+        active.fail_if_abandoned()
+    if active is not None and active.is_active:
         return active
     run = OptimizerRun.objects.create(owner=learner, preset=preset, kind=kind)
     run_optimizer.enqueue(run.pk)
@@ -41,7 +43,10 @@ def start_run(*, learner: User, preset: Preset, kind: str) -> OptimizerRun:
 def _progress(run_id: int):
     def report(percent: int, message: str) -> None:
         OptimizerRun.objects.filter(pk=run_id).update(
-            status=OptimizerRun.RUNNING, progress=min(99, percent), message=message
+            status=OptimizerRun.RUNNING,
+            progress=min(99, percent),
+            message=message,
+            heartbeat=timezone.now(),
         )
 
     return report

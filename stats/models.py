@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
+from config.jobs import ABANDONED_MESSAGE, abandoned_before
 from flashcards.models import Deck
 
 
@@ -35,6 +37,8 @@ class SpreadsheetJob(models.Model):
     file_size = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # Set by the worker as it goes; see config.jobs.
+    heartbeat = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -47,6 +51,14 @@ class SpreadsheetJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.DONE, self.FAILED)
+
+    def fail_if_abandoned(self) -> None:
+        """Mark the job failed if its worker died running it (see config.jobs)."""
+        failed = SpreadsheetJob.objects.filter(
+            pk=self.pk, status=self.RUNNING, heartbeat__lt=abandoned_before()
+        ).update(status=self.FAILED, error=ABANDONED_MESSAGE, finished=timezone.now())
+        if failed:
+            self.refresh_from_db()
 
     @property
     def percent(self) -> int:

@@ -73,7 +73,9 @@ def run_spreadsheet_job(*, job_id: int) -> None:
     job = SpreadsheetJob.objects.select_related("owner").filter(pk=job_id).first()
     if job is None or job.status != SpreadsheetJob.PENDING:
         return
-    SpreadsheetJob.objects.filter(pk=job.pk).update(status=SpreadsheetJob.RUNNING)
+    SpreadsheetJob.objects.filter(pk=job.pk).update(
+        status=SpreadsheetJob.RUNNING, heartbeat=timezone.now()
+    )
     scope = _job_scope(job)
     if scope is None:
         SpreadsheetJob.objects.filter(pk=job.pk).update(
@@ -84,7 +86,7 @@ def run_spreadsheet_job(*, job_id: int) -> None:
         return
 
     def report(done: int) -> None:
-        SpreadsheetJob.objects.filter(pk=job.pk).update(rows_done=done)
+        SpreadsheetJob.objects.filter(pk=job.pk).update(rows_done=done, heartbeat=timezone.now())
 
     path = spreadsheets_dir() / f"{job.pk}-{secrets.token_hex(8)}.xlsx"
     try:

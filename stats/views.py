@@ -133,6 +133,7 @@ def _job_for_user(request: AuthedRequest, job_id: int) -> SpreadsheetJob:
 @require_GET
 def spreadsheet(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = _job_for_user(request, job_id)
+    job.fail_if_abandoned()
     template = "stats/spreadsheet.html#status" if request.htmx else "stats/spreadsheet.html"
     context = {"job": job, "ready": services.spreadsheet_file(job) is not None}
     return render(request, template, context)

@@ -8,10 +8,12 @@ very end (and on SQLite would wait on the import's write lock).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from config.jobs import ABANDONED_MESSAGE, abandoned_before
 from imports.errors import ImportError_, PackageTooLarge
 from imports.models import ImportJob
 from imports.services.packages import import_package
@@ -186,8 +189,8 @@ def run_import_job(*, job_id: int) -> None:
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status != ImportJob.PENDING:
             return
-        job.status = ImportJob.RUNNING
-        job.save(update_fields=["status"])
+        job.status, job.heartbeat = ImportJob.RUNNING, timezone.now()
+        job.save(update_fields=["status", "heartbeat"])
     last_write = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -224,6 +227,25 @@ def run_import_job(*, job_id: int) -> None:
     job.finished = timezone.now()
     job.file_path = ""
     job.save(update_fields=["status", "error", "report", "finished", "file_path"])
+
+
+def fail_if_abandoned(*, job: ImportJob) -> None:
+    """Mark the import failed if its worker died running it (see config.jobs). Its
+    transaction died with the worker, so nothing of it was saved."""
+    if job.status != ImportJob.RUNNING:
+        return
+    alive = [job.heartbeat] if job.heartbeat else []
+    with contextlib.suppress(OSError):
+        mtime = progress_path(job.pk).stat().st_mtime
+        alive.append(datetime.fromtimestamp(mtime, tz=UTC))
+    if not alive or max(alive) >= abandoned_before():
+        return
+    failed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.RUNNING).update(
+        status=ImportJob.FAILED, error=ABANDONED_MESSAGE, finished=timezone.now(), file_path=""
+    )
+    if failed:
+        _remove_files(job)
+        job.refresh_from_db()
 
 
 def discard_job(*, job: ImportJob) -> None:

@@ -34,6 +34,8 @@ TEMPLATE = "reviews/deck_options.html"
 
 def run_context(run: OptimizerRun | None) -> dict[str, Any]:
     """What the #run fragment shows: progress while it runs, the result when done."""
+    if run is not None:
+        run.fail_if_abandoned()
     context: dict[str, Any] = {"run": run, "chart": ""}
     if run is not None and run.kind == OptimizerRun.SIMULATE and run.result:
         context["chart"] = workload_svg(

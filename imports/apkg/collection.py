@@ -317,20 +317,12 @@ class CollectionMixin:
             "SELECT ifnull(cast(nid AS INTEGER), 0), ifnull(cast(id AS INTEGER), 0), "
             f"{self._CARD_HOME}, ifnull(cast(ord AS INTEGER), 0) FROM cards ORDER BY 1, 4"
         )
-        pending = next(cards, None)
-        for note_id, guid, mid, tags, flds in self._fetch(
+        notes = self._fetch(
             "SELECT ifnull(cast(id AS INTEGER), 0), ifnull(cast(guid AS TEXT), ''), "
             "ifnull(cast(mid AS INTEGER), 0), ifnull(cast(tags AS TEXT), ''), "
             "ifnull(cast(flds AS TEXT), '') FROM notes ORDER BY 1"
-        ):
-            own: list[tuple[int, int, int]] = []
-            # Cards whose note is missing are skipped over.
-            while pending is not None and pending[0] < note_id:
-                pending = next(cards, None)
-            while pending is not None and pending[0] == note_id:
-                own.append(pending[1:])
-                pending = next(cards, None)
-            yield note_id, guid, mid, tags, flds, own
+        )
+        yield from with_their_cards(notes, cards)
 
     def studied_card_columns(self) -> str:
         """The SELECT list of a studied card (see `studied_card`), for a query on `cards`."""
@@ -377,3 +369,20 @@ class CollectionMixin:
     def review_count(self) -> int:
         row = next(self._fetch("SELECT count() FROM revlog"), (0,))
         return _int(row[0])
+
+
+def with_their_cards(
+    notes: Iterator[tuple[int, str, int, str, str]], cards: Iterator[tuple[int, int, int, int]]
+) -> Iterator[tuple[int, str, int, str, str, list[tuple[int, int, int]]]]:
+    """Notes (id, guid, note type id, tags, fields) in id order, each with its cards from
+    `cards` (note id, card id, home deck id, ord; in note id order), merged in one pass.
+    Cards whose note is missing are skipped over."""
+    pending = next(cards, None)
+    for note_id, guid, mid, tags, flds in notes:
+        own: list[tuple[int, int, int]] = []
+        while pending is not None and pending[0] < note_id:
+            pending = next(cards, None)
+        while pending is not None and pending[0] == note_id:
+            own.append(pending[1:])
+            pending = next(cards, None)
+        yield note_id, guid, mid, tags, flds, own

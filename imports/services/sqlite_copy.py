@@ -36,6 +36,7 @@ from django.db import connection
 from flashcards.models import NoteType
 from flashcards.services.notes import MAX_FIELD_LENGTH
 from imports.apkg import AnkiPackage, CorruptPackage, PackageCard
+from imports.apkg.collection import with_their_cards
 from imports.bulk import BulkInserter
 
 SCHEMA = "deckhand_package"
@@ -307,15 +308,7 @@ class SqliteCopy:
             WHERE id NOT IN (SELECT anki_id FROM {_T}_notes) ORDER BY 1"""
         )
         with closing(cards), closing(notes):
-            pending = next(cards, None)
-            for note_id, guid, mid, tags, flds in notes:
-                own: list[tuple[int, int, int]] = []
-                while pending is not None and pending[0] < note_id:
-                    pending = next(cards, None)
-                while pending is not None and pending[0] == note_id:
-                    own.append(pending[1:])
-                    pending = next(cards, None)
-                yield note_id, guid, mid, tags, flds, own
+            yield from with_their_cards(notes, cards)
 
     def copied_cards(self) -> int:
         return self._scalar(f"SELECT count(*) FROM {_T}_cards")

@@ -11,6 +11,7 @@ for ever, and can be started again. A normal stop lets the job finish first
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -25,3 +26,16 @@ ABANDONED_MESSAGE = (
 def abandoned_before(now: datetime | None = None) -> datetime:
     """Running jobs whose last heartbeat is older than this have been abandoned."""
     return (now or timezone.now()) - ABANDONED_AFTER
+
+
+def fail_if_abandoned(job: Any, *, note_field: str = "error") -> None:
+    """Mark `job` (a row of a job model with RUNNING/FAILED statuses, `heartbeat` and
+    `finished`) failed if it is running and its worker has been silent too long, with
+    ABANDONED_MESSAGE in `note_field`. One conditional UPDATE, so a worker's heartbeat
+    landing at the same moment wins."""
+    model = type(job)
+    failed = model.objects.filter(
+        pk=job.pk, status=model.RUNNING, heartbeat__lt=abandoned_before()
+    ).update(status=model.FAILED, finished=timezone.now(), **{note_field: ABANDONED_MESSAGE})
+    if failed:
+        job.refresh_from_db()

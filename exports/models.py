@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
-from config.jobs import ABANDONED_MESSAGE, abandoned_before
+from config import jobs
 from flashcards.models import Deck
 
 
@@ -61,11 +60,7 @@ class ExportJob(models.Model):
 
     def fail_if_abandoned(self) -> None:
         """Mark the job failed if its worker died running it (see config.jobs)."""
-        failed = ExportJob.objects.filter(
-            pk=self.pk, status=self.RUNNING, heartbeat__lt=abandoned_before()
-        ).update(status=self.FAILED, error=ABANDONED_MESSAGE, finished=timezone.now())
-        if failed:
-            self.refresh_from_db()
+        jobs.fail_if_abandoned(self)
 
     @property
     def is_finished(self) -> bool:

@@ -14,9 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 
-from config.jobs import ABANDONED_MESSAGE, abandoned_before
+from config import jobs
 from flashcards.models import Card, Deck
 from reviews import scheduling
 
@@ -332,11 +331,7 @@ class OptimizerRun(models.Model):
     def fail_if_abandoned(self) -> None:
         """Mark the run failed if its worker died running it (see config.jobs), so it
         no longer stands in the way of a new one."""
-        failed = OptimizerRun.objects.filter(
-            pk=self.pk, status=self.RUNNING, heartbeat__lt=abandoned_before()
-        ).update(status=self.FAILED, message=ABANDONED_MESSAGE, finished=timezone.now())
-        if failed:
-            self.refresh_from_db()
+        jobs.fail_if_abandoned(self, note_field="message")
 
     @property
     def is_active(self) -> bool:
